@@ -1,0 +1,238 @@
+"""Fine-tune one checkpoint on one task with one seed, and predict the reported (valid) file.
+
+The loop is plain PyTorch driven by 🤗 Accelerate, so ``accelerate launch`` / ``torchrun`` give data parallelism
+across GPUs and nodes. ``split_batches=True`` keeps the *global* batch at the protocol's size (32 or 16), split
+over the processes, so the number of optimizer steps and the schedule are the same on 1 or N devices.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from classit_tasks.finetune import metrics as M
+from classit_tasks.finetune.config import FinetuneConfig
+from classit_tasks.finetune.model import (
+    SequenceClassifier,
+    ensure_pad_token,
+    hidden_size_of,
+    load_backbone,
+    max_positions_of,
+)
+from classit_tasks.finetune.schedule import build_optimizer, build_scheduler, warmup_steps
+from classit_tasks.finetune.tasks import GlueTask
+
+logger = logging.getLogger(__name__)
+
+
+class FinetuneError(ValueError):
+    """A run that cannot proceed (one line, names the task and the cause)."""
+
+
+@dataclass
+class TaskData:
+    """The records a run uses: ``train`` to fit, ``select`` to pick the epoch, ``report`` to score."""
+
+    task: GlueTask
+    train: list[dict]
+    select: list[dict] | None  # None = select on ``report`` (2025) or take the last epoch
+    report: list[dict]
+    report_original_size: int
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def heldout_split(task: GlueTask, records: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """Split train into (fit, held-out). Records sharing ``task.heldout_group`` (the same passage, paragraph or
+    WSC text) stay on one side, so the held-out slice never shares a passage with what was trained on."""
+    keys = [r[task.heldout_group] if task.heldout_group else i for i, r in enumerate(records)]
+    groups = list(dict.fromkeys(keys))
+    random.Random(seed).shuffle(groups)
+    target = max(1, round(fraction * len(records)))
+    chosen, size = set(), 0
+    counts: dict = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    for g in groups:
+        if size >= target:
+            break
+        chosen.add(g)
+        size += counts[g]
+    fit = [r for r, k in zip(records, keys) if k not in chosen]
+    held = [r for r, k in zip(records, keys) if k in chosen]
+    return fit, held
+
+
+@dataclass
+class Encoded:
+    input_ids: list[list[int]]
+    labels: list[int]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[list[int], int]:
+        return self.input_ids[i], self.labels[i]
+
+
+def encode(task: GlueTask, records: list[dict], tokenizer, max_length: int) -> Encoded:
+    """Tokenize (text_a, text_b) as a text pair with the tokenizer's own special tokens (as 2025), truncating
+    the longer text first to ``max_length``."""
+    pairs = [task.texts(r) for r in records]
+    enc = tokenizer(
+        [a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=max_length, padding=False
+    )
+    return Encoded(list(enc["input_ids"]), [int(r["label"]) for r in records])
+
+
+def make_collate(pad_id: int, padding_side: str):
+    def collate(batch: list[tuple[list[int], int]]) -> dict[str, torch.Tensor]:
+        width = max(len(ids) for ids, _ in batch)
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, (ids, _) in enumerate(batch):
+            span = slice(0, len(ids)) if padding_side == "right" else slice(width - len(ids), width)
+            input_ids[row, span] = torch.tensor(ids, dtype=torch.long)
+            attention_mask[row, span] = 1
+        labels = torch.tensor([label for _, label in batch], dtype=torch.long)
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+    return collate
+
+
+@dataclass
+class SeedResult:
+    seed: int
+    preds: np.ndarray  # predictions on the report file
+    scores: dict[str, float]  # acc, f1, mcc (+ _stderr) on the report file
+    best_epoch: int  # 1-based
+    selection_scores: list[float]  # per epoch, on the selection set (empty for last_epoch)
+    train_examples: int
+    selection_examples: int
+    optimizer_steps: int
+    runtime_s: float
+    model: torch.nn.Module | None = None  # the selected model, only when it is to be saved
+
+
+@torch.no_grad()
+def predict(model, loader, accelerator) -> np.ndarray:
+    model.eval()
+    preds = []
+    for batch in loader:
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        preds.append(accelerator.gather_for_metrics(logits.argmax(dim=-1)).cpu())
+    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.int64)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def finetune_seed(
+    data: TaskData, pretrained: str, tokenizer, model_kwargs: dict, cfg: FinetuneConfig, seed: int, accelerator
+) -> SeedResult:
+    """Fine-tune a fresh copy of the checkpoint on ``data.train`` and predict ``data.report``."""
+    task = data.task
+    start = time.time()
+    seed_everything(seed)
+    backbone = load_backbone(pretrained, cfg.dtype, **model_kwargs)
+    ensure_pad_token(tokenizer, backbone)
+    max_length = cfg.max_length
+    positions = max_positions_of(backbone)
+    if positions is not None and positions < max_length:
+        logger.warning("%s: max_length %d exceeds the model's %d positions; using %d", task.name, max_length,
+                       positions, positions)
+        max_length = positions
+    model = SequenceClassifier(backbone, hidden_size_of(backbone), task.num_labels, cfg.pooling, cfg.dropout)
+    model.head.float()
+
+    batch_size = cfg.batch_size or task.batch_size
+    eval_batch_size = cfg.eval_batch_size or batch_size
+    epochs = cfg.epochs or task.epochs
+    for name, value in (("batch size", batch_size), ("eval batch size", eval_batch_size)):
+        if value % accelerator.num_processes:
+            raise FinetuneError(f"{task.task_name}: {name} {value} is not divisible by the "
+                                f"{accelerator.num_processes} processes (the global batch is split across them)")
+
+    train = encode(task, data.train, tokenizer, max_length)
+    if len(train) < batch_size:
+        raise FinetuneError(f"{task.task_name}: {len(train)} training examples, fewer than one batch of "
+                            f"{batch_size} (batches are drop_last)")
+    collate = make_collate(tokenizer.pad_token_id, cfg.padding_side)
+    generator = torch.Generator().manual_seed(seed)
+    train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, drop_last=True, collate_fn=collate,
+                              generator=generator)
+    report_loader = DataLoader(encode(task, data.report, tokenizer, max_length), batch_size=eval_batch_size,
+                               collate_fn=collate)
+    select_loader = None
+    if data.select is not None:
+        select_loader = DataLoader(encode(task, data.select, tokenizer, max_length), batch_size=eval_batch_size,
+                                   collate_fn=collate)
+
+    optimizer = build_optimizer(model, cfg)
+    total_steps = len(train_loader) * epochs  # len before prepare: split_batches keeps the step count
+    scheduler = build_scheduler(optimizer, total_steps, cfg)
+    model, optimizer, train_loader, report_loader = accelerator.prepare(model, optimizer, train_loader, report_loader)
+    if select_loader is not None:
+        select_loader = accelerator.prepare(select_loader)
+    logger.info("%s seed %d: %d train / %s select / %d report examples, %d epochs x %d steps (warmup %d)",
+                task.task_name, seed, len(train), len(data.select) if data.select is not None else "-",
+                len(data.report), epochs, total_steps // epochs, warmup_steps(total_steps, cfg.warmup_fraction))
+
+    select_labels = np.array([r["label"] for r in (data.select if data.select is not None else data.report)])
+    best_score, best_epoch, best_state, best_preds = -float("inf"), epochs, None, None
+    selection_scores: list[float] = []
+    bar = tqdm(total=total_steps, desc=f"{task.task_name} seed {seed}", disable=not accelerator.is_local_main_process)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        for batch in train_loader:
+            logits = model(batch["input_ids"], batch["attention_mask"])
+            loss = F.cross_entropy(logits.float(), batch["labels"])
+            accelerator.backward(loss)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{loss.item():.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+        if cfg.select_on == "last_epoch":
+            continue
+        preds = predict(model, select_loader if select_loader is not None else report_loader, accelerator)
+        score = M.compute(task.metric, select_labels, preds)
+        selection_scores.append(score)
+        if score > best_score:  # the first best epoch wins ties, as a strict ">" in 2025
+            best_score, best_epoch = score, epoch
+            if select_loader is None:
+                best_preds = preds  # selecting on the report file: these are the reported predictions
+            if select_loader is not None or cfg.save_model:
+                best_state = {k: v.detach().to("cpu", copy=True)
+                              for k, v in accelerator.unwrap_model(model).state_dict().items()}
+    bar.close()
+
+    unwrapped = accelerator.unwrap_model(model)
+    if best_state is not None:
+        unwrapped.load_state_dict(best_state)
+    if best_preds is None:
+        best_preds = predict(model, report_loader, accelerator)
+    labels = np.array([r["label"] for r in data.report])
+    scores: dict[str, float] = {}
+    for m in task.metrics:
+        scores[m] = M.compute(m, labels, best_preds)
+        scores[f"{m}_stderr"] = M.stderr(m, labels, best_preds)
+    return SeedResult(
+        seed=seed, preds=best_preds, scores=scores, best_epoch=best_epoch, selection_scores=selection_scores,
+        train_examples=len(train), selection_examples=len(select_labels) if cfg.select_on != "last_epoch" else 0,
+        optimizer_steps=total_steps, runtime_s=round(time.time() - start, 2),
+        model=copy.deepcopy(unwrapped).cpu() if cfg.save_model else None,
+    )

@@ -1,0 +1,48 @@
+"""``custom_dataset`` loaders and document functions referenced by the task YAMLs.
+
+lm-eval calls a loader as ``custom_dataset(**metadata, **dataset_kwargs)``: the metadata holds the model args,
+``--metadata`` JSON (``data_dir``, ``check_counts``) and the YAML's own metadata, so every loader takes ``**_``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import datasets
+
+from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl
+from classit_tasks.official_counts import EXPECTED_COUNTS
+
+MINIMAL_PAIR_FIELDS = {"sentence_good": str, "sentence_bad": str}
+BLIMP_FIELDS = {**MINIMAL_PAIR_FIELDS, "field": str, "linguistics_term": str, "UID": str}
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off"}
+    return bool(value)
+
+
+def load_records(dataset: str, subset: str, required: dict, data_dir=None, check_counts=True) -> list[dict]:
+    """Validated records of ``<dataset>/<subset>.jsonl`` from the evaluation-data folder."""
+    path = find_dataset(dataset, data_dir) / f"{subset}.jsonl"
+    records = read_jsonl(path, required)
+    for lineno, record in enumerate(records, start=1):
+        for field in required:
+            if required[field] is str and not record[field].strip():
+                raise ClassitDataError(f"{path}:{lineno}: field '{field}' is empty")
+    if _flag(check_counts):
+        check_count(path, records, EXPECTED_COUNTS.get(dataset, {}).get(subset))
+    return records
+
+
+def load_minimal_pairs(dataset: str, subset: str, data_dir=None, check_counts=True, **_) -> dict:
+    """BLiMP-style minimal pairs (``sentence_good`` / ``sentence_bad``) as a ``test`` split."""
+    required = BLIMP_FIELDS if dataset.startswith("blimp") else MINIMAL_PAIR_FIELDS
+    records = load_records(dataset, subset, required, data_dir, check_counts)
+    return {"test": datasets.Dataset.from_list(records)}
+
+
+def minimal_pair_choices(doc: dict) -> list[str]:
+    """Option 0 is the grammatical sentence; both are scored whole, with no leading space (BabyLM 2025)."""
+    return [doc["sentence_good"], doc["sentence_bad"]]

@@ -1,0 +1,176 @@
+"""``classit-hf``: lm-eval's HF model, scoring log-likelihoods with the BabyLM 2025 rule.
+
+The rule (babylm/evaluation-pipeline-2025, ``sentence_zero_shot/dataset.py``): the full string
+``context + continuation`` is tokenized once with the tokenizer's default special tokens; the scored tokens are
+those whose character span ends after the start of the continuation; token 0 is never scored
+(inputs = tokens[:-1], targets = tokens[1:]); the score is the plain sum of natural-log probabilities.
+
+It differs from stock ``--model hf`` in three cases (see docs/parity.md): tokenizers that add no BOS (stock
+GPT-2: the first token is not scored), tokenizers that wrap text in ``<s> … </s>`` (lm-eval splits the
+context/continuation token lists wrongly), and contexts that would be left-truncated (classit refuses instead).
+
+Only the positions whose next token is scored go through the LM head and the log-softmax, sequences are batched
+by length with no attention mask (right padding cannot affect earlier positions of a causal model), and
+duplicate strings are scored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import torch
+import torch.nn.functional as F
+from lm_eval.api.registry import register_model
+from lm_eval.models.huggingface import HFLM
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+
+class ClassitModelError(ValueError):
+    """A request the model cannot score faithfully (one-line message)."""
+
+
+@dataclass
+class Encoded:
+    """A token sequence and which of its targets (positions 1..n-1) are scored."""
+
+    ids: list[int]
+    scored: list[bool]  # len(ids) - 1 entries: scored[t] says whether ids[t + 1] is scored
+
+
+def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Encoded]:
+    """Tokenize ``context + continuation`` once and mark the continuation's tokens (BabyLM 2025 rule)."""
+    fulls = [ctx + cont for ctx, cont in strings]
+    batch = tokenizer(fulls, return_offsets_mapping=True)
+    out = []
+    for (ctx, cont), full, ids, offsets in zip(strings, fulls, batch["input_ids"], batch["offset_mapping"]):
+        start_char = len(full) - len(cont) + (offsets[0][0] if offsets else 0)
+        scored = [end > start_char for _, end in offsets[1:]]
+        out.append(Encoded(list(ids), scored))
+    return out
+
+
+@register_model("classit-hf", "classit")
+class ClassitLM(HFLM):
+    """HFLM with BabyLM 2025 log-likelihood scoring and a padding-free, head-sparse batched forward pass.
+
+    Extra model args: ``max_tokens_per_batch`` (default 16384 tokens of input per forward pass).
+    ``dtype`` defaults to float32, as in the 2025 pipeline.
+    """
+
+    def __init__(self, pretrained="gpt2", max_tokens_per_batch: int = 16384, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(pretrained=pretrained, **kwargs)
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ClassitModelError(
+                f"{pretrained}: classit-hf needs a fast (Rust) tokenizer for character offsets, "
+                f"got {type(self.tokenizer).__name__}"
+            )
+        self.max_tokens_per_batch = int(max_tokens_per_batch)
+        self._backbone, self._head = self._split_head()
+
+    # ----------------------------------------------------------------------------------------------------------
+    def _split_head(self):
+        """Backbone and LM head, if running them separately reproduces the model's own logits; else (None, None)."""
+        model = self.model
+        backbone = getattr(model, getattr(model, "base_model_prefix", ""), None)
+        head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+        if backbone is None or head is None or backbone is model:
+            return None, None
+        probe = torch.tensor([[1, 2, 3, 4, 5, 6]], device=self.device) % self.model.config.vocab_size
+        with torch.no_grad():
+            reference = model(probe).logits.float()
+            try:
+                split = head(backbone(probe).last_hidden_state).float()
+            except Exception:  # noqa: BLE001 - any architecture that does not fit the pattern
+                return None, None
+        if split.shape != reference.shape or not torch.allclose(split, reference, atol=1e-5, rtol=1e-5):
+            log.info("classit-hf: LM head is not separable for %s; using full logits", type(model).__name__)
+            return None, None
+        return backbone, head
+
+    def _scored_hidden_logits(self, input_ids: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """Logits at positions (rows, cols) only."""
+        if self._backbone is not None:
+            hidden = self._backbone(input_ids=input_ids).last_hidden_state
+            return self._head(hidden[rows, cols]).float()
+        return self.model(input_ids=input_ids).logits[rows, cols].float()
+
+    # ----------------------------------------------------------------------------------------------------------
+    def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
+        pairs = [tuple(req.args) for req in requests]
+        unique = list(dict.fromkeys(pairs))
+        encoded = encode_babylm2025(self.tokenizer, unique)
+        limit = self.max_length
+        for pair, enc in zip(unique, encoded):
+            if len(enc.ids) > limit:
+                req = requests[pairs.index(pair)]
+                raise ClassitModelError(
+                    f"{req.task_name} doc {req.doc_id}: {len(enc.ids)} tokens exceed the model's context window of "
+                    f"{limit}; classit never truncates (set max_length= in --model_args if the model allows more)"
+                )
+        scores = self.score_encoded(encoded, disable_tqdm=disable_tqdm or self.rank != 0)
+        by_pair = dict(zip(unique, scores))
+        results = []
+        for req, pair in zip(requests, pairs):
+            results.append(by_pair[pair])
+            self.cache_hook.add_partial("loglikelihood", pair, by_pair[pair])
+        return results
+
+    def score_encoded(self, encoded: Sequence[Encoded], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
+        """Summed log-probability of the scored targets of each sequence, and whether all were greedy."""
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids), reverse=True)
+        results: list[tuple[float, bool] | None] = [None] * len(encoded)
+        max_rows = self.batch_size if isinstance(self.batch_size, int) and self.batch_size > 0 else 64
+        batches = list(_length_batches(order, encoded, max_rows, self.max_tokens_per_batch))
+        with torch.inference_mode():
+            for batch in tqdm(batches, desc="classit-hf scoring", disable=disable_tqdm):
+                for i, result in zip(batch, self._score_batch([encoded[i] for i in batch])):
+                    results[i] = result
+        return results  # type: ignore[return-value]
+
+    def _score_batch(self, batch: Sequence[Encoded]) -> list[tuple[float, bool]]:
+        width = max(len(e.ids) for e in batch) - 1  # the last token is never an input
+        input_ids = torch.zeros((len(batch), max(width, 1)), dtype=torch.long)
+        rows, cols, targets = [], [], []
+        for r, enc in enumerate(batch):
+            n = len(enc.ids) - 1
+            if n > 0:
+                input_ids[r, :n] = torch.tensor(enc.ids[:-1])
+            for t, keep in enumerate(enc.scored):
+                if keep:
+                    rows.append(r)
+                    cols.append(t)
+                    targets.append(enc.ids[t + 1])
+        if not rows:
+            return [(0.0, True)] * len(batch)
+        rows_t = torch.tensor(rows, device=self.device)
+        cols_t = torch.tensor(cols, device=self.device)
+        targets_t = torch.tensor(targets, device=self.device)
+        logits = self._scored_hidden_logits(input_ids.to(self.device), rows_t, cols_t)
+        token_logprobs = F.log_softmax(logits, dim=-1).gather(-1, targets_t[:, None]).squeeze(-1)
+        greedy = logits.argmax(-1) == targets_t
+        sums = torch.zeros(len(batch), dtype=torch.float32, device=self.device).index_add_(0, rows_t, token_logprobs)
+        misses = torch.zeros(len(batch), dtype=torch.long, device=self.device).index_add_(
+            0, rows_t, (~greedy).long()
+        )
+        return [(float(s), bool(m == 0)) for s, m in zip(sums.tolist(), misses.tolist())]
+
+
+def _length_batches(order: Iterable[int], encoded: Sequence[Encoded], max_rows: int, max_tokens: int):
+    """Consecutive runs of the length-sorted order, each within ``max_rows`` rows and ``max_tokens`` tokens."""
+    batch: list[int] = []
+    width = 0
+    for i in order:
+        n = len(encoded[i].ids)
+        new_width = max(width, n)
+        if batch and (len(batch) + 1 > max_rows or new_width * (len(batch) + 1) > max_tokens):
+            yield batch
+            batch, new_width = [], n
+        batch.append(i)
+        width = new_width
+    if batch:
+        yield batch
