@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,15 @@ from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
 log = logging.getLogger(__name__)
+
+# Task name -> request encoder, for tasks whose parity rule is not "tokenize context + continuation once"
+# (e.g. the 2025 reading-time surprisal). An encoder maps (tokenizer, [(context, continuation), ...]) to one list
+# of Encoded per request; the request's log-likelihood is the sum of their scores. Task modules register here.
+REQUEST_ENCODERS: dict[str, Callable] = {}
+
+
+def register_request_encoder(task_name: str, encoder: Callable) -> None:
+    REQUEST_ENCODERS[task_name] = encoder
 
 
 class ClassitModelError(ValueError):
@@ -102,23 +111,40 @@ class ClassitLM(HFLM):
     # ----------------------------------------------------------------------------------------------------------
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         pairs = [tuple(req.args) for req in requests]
-        unique = list(dict.fromkeys(pairs))
-        encoded = encode_babylm2025(self.tokenizer, unique)
-        limit = self.max_length
-        for pair, enc in zip(unique, encoded):
-            if len(enc.ids) > limit:
-                req = requests[pairs.index(pair)]
-                raise ClassitModelError(
-                    f"{req.task_name} doc {req.doc_id}: {len(enc.ids)} tokens exceed the model's context window of "
-                    f"{limit}; classit never truncates (set max_length= in --model_args if the model allows more)"
-                )
-        scores = self.score_encoded(encoded, disable_tqdm=disable_tqdm or self.rank != 0)
-        by_pair = dict(zip(unique, scores))
+        # Group the distinct (task rule, context, continuation) requests by their encoder.
+        keys = list(dict.fromkeys((REQUEST_ENCODERS.get(req.task_name), pair) for req, pair in zip(requests, pairs)))
+        parts: dict[tuple, list[Encoded]] = {}
+        for encoder in dict.fromkeys(enc for enc, _ in keys):
+            mine = [pair for enc, pair in keys if enc is encoder]
+            if encoder is None:
+                encoded = [[e] for e in encode_babylm2025(self.tokenizer, mine)]
+            else:
+                encoded = encoder(self.tokenizer, mine)
+            parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
+        self._check_fits(requests, pairs, parts)
+        flat = [seq for key in keys for seq in parts[key]]
+        flat_scores = iter(self.score_encoded(flat, disable_tqdm=disable_tqdm or self.rank != 0))
+        by_key = {}
+        for key in keys:
+            scored = [next(flat_scores) for _ in parts[key]]
+            by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
         results = []
         for req, pair in zip(requests, pairs):
-            results.append(by_pair[pair])
-            self.cache_hook.add_partial("loglikelihood", pair, by_pair[pair])
+            result = by_key[(REQUEST_ENCODERS.get(req.task_name), pair)]
+            results.append(result)
+            self.cache_hook.add_partial("loglikelihood", pair, result)
         return results
+
+    def _check_fits(self, requests, pairs, parts) -> None:
+        """Refuse (never truncate) a sequence longer than the model's context window."""
+        limit = self.max_length
+        for req, pair in zip(requests, pairs):
+            longest = max((len(e.ids) for e in parts[(REQUEST_ENCODERS.get(req.task_name), pair)]), default=0)
+            if longest > limit:
+                raise ClassitModelError(
+                    f"{req.task_name} doc {req.doc_id}: {longest} tokens exceed the model's context window of "
+                    f"{limit}; classit never truncates (set max_length= in --model_args if the model allows more)"
+                )
 
     def score_encoded(self, encoded: Sequence[Encoded], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         """Summed log-probability of the scored targets of each sequence, and whether all were greedy."""
