@@ -1,0 +1,147 @@
+"""``classit-eval report`` and ``classit-eval compare`` (dispatched from classit_tasks.cli).
+
+Exit status: 0 ok; 1 ``compare`` found a significant regression; 2 bad input (one-line message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from classit_tasks.report.errors import ReportInputError
+from classit_tasks.report.growth import parse_amount
+from classit_tasks.report.scores import Settings
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--metric", help="headline metric where a task reports it (e.g. acc_ties_half); "
+                        "default: acc, spearman, ΔR², the fine-tuning score")
+    parser.add_argument("--iters", type=int, default=2000, help="bootstrap / permutation resamples (default 2000)")
+    parser.add_argument("--slow-iters", type=int, default=500,
+                        help="resamples for aggregations that refit per resample, e.g. reading ΔR² (default 500)")
+    parser.add_argument("--ci", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    parser.add_argument("--detail", action="store_true", help="also list every subgroup and subtask")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if args.iters < 100:
+        raise ReportInputError(f"--iters {args.iters}: use at least 100 resamples")
+    if not 0.5 < args.ci < 1:
+        raise ReportInputError(f"--ci {args.ci}: give a level between 0.5 and 1, e.g. 0.95")
+    return Settings(iters=args.iters, slow_iters=args.slow_iters, level=args.ci, seed=args.seed, metric=args.metric)
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"classit-eval {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def report_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="classit-eval report",
+        description="Tables with 95%% bootstrap CIs over items and an HTML report with plots, for lm-eval results "
+                    "written with --output_path DIR --log_samples (one folder per model/checkpoint).",
+    )
+    parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them")
+    parser.add_argument("--out", default="classit_report", help="output folder (default ./classit_report)")
+    parser.add_argument("--label", action="append", default=[], metavar="NAME",
+                        help="display name of each run, in order (repeat)")
+    parser.add_argument("--x", choices=["words", "tokens", "steps", "order"], default=None,
+                        help="x axis of growth curves (default: words, tokens, steps: the first all runs have)")
+    parser.add_argument("--positions", default=None, metavar="V1,V2,…",
+                        help="position of each run on the --x axis, in order (e.g. 1M,10M,100M); overrides the "
+                             "state file and checkpoint names")
+    parser.add_argument("--title", default="classit evaluation report")
+    parser.add_argument("--no-html", action="store_true", help="only the Markdown and JSON files")
+    _common(parser)
+    args = parser.parse_args(argv)
+    try:
+        from classit_tasks.report.build import ReportOptions, build_report
+        from classit_tasks.report.load import load_runs
+
+        settings = _settings(args)
+        runs = load_runs(args.results)
+        if args.label:
+            if len(args.label) != len(runs):
+                raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")
+            for run, label in zip(runs, args.label):
+                run.label = label
+        axis = args.x
+        if args.positions:
+            values = [v for v in args.positions.split(",") if v.strip()]
+            if len(values) != len(runs):
+                raise ReportInputError(f"--positions has {len(values)} values for {len(runs)} runs")
+            axis = axis if axis and axis != "order" else "words"
+            for run, value in zip(runs, values):
+                try:
+                    setattr(run.position, axis, parse_amount(value))
+                except ValueError as e:
+                    raise ReportInputError(f"--positions: {e}") from None
+                run.position.source = "--positions"
+        report = build_report(runs, ReportOptions(Path(args.out), settings, args.detail, axis, args.title,
+                                                  not args.no_html))
+    except ReportInputError as e:
+        return _fail("report", str(e))
+    print(report.markdown)
+    print(f"\nwrote {report.markdown_path}" + (f", {report.html_path}" if report.html_path else "")
+          + f", {report.json_path} and {len(report.images)} figure(s) in {report.markdown_path.parent / 'img'}",
+          file=sys.stderr)
+    return 0
+
+
+def compare_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="classit-eval compare",
+        description="Paired comparison of two runs on the same items: difference, paired bootstrap CI and p-value "
+                    "per task. Exit 1 when a task drops significantly by more than --max-drop (a CI gate).",
+    )
+    parser.add_argument("--baseline", required=True, help="results JSON or folder of the baseline run")
+    parser.add_argument("--candidate", required=True, help="results JSON or folder of the candidate run")
+    parser.add_argument("--max-drop", type=float, default=0.0,
+                        help="tolerated drop in display points (accuracy ×100, ρ×100; default 0)")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="family-wise significance level over the gated tasks (Holm; default 0.05)")
+    parser.add_argument("--json", dest="json_out", default=None, help="also write the comparison as JSON here")
+    parser.add_argument("--tasks", nargs="+", default=None, metavar="PATTERN",
+                        help="compare only leaf tasks matching these glob patterns")
+    parser.add_argument("--gate-all", action="store_true",
+                        help="gate on every row (with --detail: subgroups and subtasks too), not just top-level tasks")
+    _common(parser)
+    args = parser.parse_args(argv)
+    try:
+        from classit_tasks.report.compare import compare_runs, gate, to_json
+        from classit_tasks.report.load import load_runs
+        from classit_tasks.report.render import compare_table, plain
+
+        settings = _settings(args)
+        if not 0 < args.alpha < 1:
+            raise ReportInputError(f"--alpha {args.alpha}: give a level between 0 and 1")
+        sides = []
+        for flag, path in (("--baseline", args.baseline), ("--candidate", args.candidate)):
+            found = load_runs([path], require_samples=True)
+            if len(found) != 1:
+                raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
+            sides.append(found[0])
+        base, cand = sides
+        rows = compare_runs(base, cand, settings, tasks=args.tasks, detail=args.detail)
+        regressions = gate(rows, args.max_drop, args.alpha, gate_all=args.gate_all)
+    except ReportInputError as e:
+        return _fail("compare", str(e))
+    status = 1 if regressions else 0
+    print(f"baseline:  {base.label}\ncandidate: {cand.label}")
+    print(f"diff = candidate - baseline (points); {settings.level:.0%} paired bootstrap CI ({settings.iters} "
+          f"resamples); gate: drop > {args.max_drop:g} with Holm-adjusted p < {args.alpha:g}\n")
+    print(plain(compare_table(rows, "baseline", "candidate")))
+    if regressions:
+        print(f"\nREGRESSION: {', '.join(r.task for r in regressions)}")
+    else:
+        print("\nno significant regression")
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(
+            json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2),
+            encoding="utf-8")
+    return status

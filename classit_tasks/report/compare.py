@@ -1,0 +1,228 @@
+"""Paired comparison of two runs on the same items, and the regression gate built on it.
+
+For every reported task / group: the difference candidate - baseline of the headline metric, its paired bootstrap
+CI (same resampled items for both runs, stratified by leaf task) and a two-sided p-value: the exact McNemar test
+for a leaf task with 0/1 per-item scores in both runs, else a paired permutation test (groups, correlations, ΔR²,
+F1, seed-averaged accuracies). A task *regresses* when the candidate is worse by more than ``max_drop`` display
+points AND the Holm-adjusted p-value over the gated tasks is below ``alpha`` (family-wise error <= alpha).
+Runs on different items (another data version, another ``--limit``) are refused, never compared.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from classit_tasks.report import metrics as M
+from classit_tasks.report import stats
+from classit_tasks.report.errors import ReportInputError
+from classit_tasks.report.load import Run, TaskItems
+from classit_tasks.report.scores import Settings, aggregation_for, headline_metric, item_metric
+
+
+@dataclass
+class Comparison:
+    """One task / group of a paired comparison (values on the display scale: accuracy points, ρ×100, ...)."""
+
+    task: str
+    metric: str
+    subtasks: int
+    n: int
+    baseline: float
+    candidate: float
+    diff: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+    depth: int = 0
+    gated: bool = False
+    p_holm: float | None = None
+    higher_is_better: bool = True
+    regression: bool = False
+    details: dict = field(default_factory=dict)
+
+
+def _leaves_of(run: Run) -> list[str]:
+    return sorted({leaf for root in run.roots() for leaf in run.leaves(root)})
+
+
+def check_same_items(base: Run, cand: Run, tasks: list[str] | None = None) -> None:
+    """Refuse (ReportInputError) unless both runs scored the same items of the same leaf tasks."""
+    b_leaves, c_leaves = set(_leaves_of(base)), set(_leaves_of(cand))
+    if tasks is not None:
+        b_leaves &= set(tasks)
+        c_leaves &= set(tasks)
+    if b_leaves != c_leaves:
+        only_b, only_c = sorted(b_leaves - c_leaves), sorted(c_leaves - b_leaves)
+        parts = []
+        if only_b:
+            parts.append(f"{len(only_b)} task(s) only in the baseline (e.g. {only_b[0]})")
+        if only_c:
+            parts.append(f"{len(only_c)} task(s) only in the candidate (e.g. {only_c[0]})")
+        what = "; ".join(parts)
+        raise ReportInputError(f"refusing to compare runs of different task sets: {what}; restrict with --tasks")
+    for task in sorted(b_leaves):
+        bi, ci = base.items.get(task), cand.items.get(task)
+        for run, items in ((base, bi), (cand, ci)):
+            if items is None:
+                raise ReportInputError(
+                    f"{run.folder}: no samples logged for {task}; re-run the evaluation with --log_samples")
+        if bi.keys != ci.keys:
+            if set(bi.keys) == set(ci.keys):
+                continue  # same items in another order: aligned by key below
+            differ = len(set(bi.keys) ^ set(ci.keys))
+            raise ReportInputError(
+                f"refusing to compare {task}: baseline ({bi.n} items, {bi.path.name}) and candidate ({ci.n} items, "
+                f"{ci.path.name}) were evaluated on different item sets ({differ} document hashes differ: another "
+                "data version or --limit?)"
+            )
+
+
+def _aligned(base: TaskItems, cand: TaskItems, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    b, c = base.values[metric], cand.values[metric]
+    if base.keys != cand.keys:
+        where = {k: i for i, k in enumerate(cand.keys)}
+        c = c[[where[k] for k in base.keys]]
+    return b, c
+
+
+@dataclass
+class _LeafResult:
+    base: float
+    cand: float
+    diff_reps: np.ndarray
+    null: np.ndarray | None
+    mcnemar: stats.McNemar | None
+    n: int
+
+
+def _leaf(base: Run, cand: Run, task: str, metric: str, settings: Settings, with_null: bool) -> _LeafResult:
+    per_item = item_metric(base, task, metric)
+    bi, ci = base.items[task], cand.items[task]
+    if per_item not in bi.values or per_item not in ci.values:
+        raise ReportInputError(f"{bi.path}: field '{per_item}' missing from the samples of {task}")
+    b, c = _aligned(bi, ci, per_item)
+    agg = aggregation_for(base, task, per_item, b)
+    iters = settings.iters_for(agg)
+    rng = stats.rng_for(settings.seed, task)
+    b_reps, c_reps = stats.paired_bootstrap(agg.batch, b, c, iters, rng)
+    mcnemar = stats.mcnemar_exact(b, c) if agg is M.MEAN and stats.is_binary(b) and stats.is_binary(c) else None
+    null = None
+    if with_null or mcnemar is None:
+        null = stats.permutation_null(agg.batch, b, c, iters, stats.rng_for(settings.seed + 1, task))
+    return _LeafResult(agg.point(b), agg.point(c), c_reps - b_reps, null, mcnemar, bi.n)
+
+
+def compare_runs(
+    base: Run,
+    cand: Run,
+    settings: Settings,
+    tasks: list[str] | None = None,
+    detail: bool = False,
+) -> list[Comparison]:
+    """Paired comparison rows: top-level tasks / groups (and every subgroup and leaf with ``detail``)."""
+    selected = None
+    if tasks:
+        selected = [t for t in _leaves_of(base) if any(fnmatch.fnmatch(t, pat) for pat in tasks)]
+        selected += [t for t in _leaves_of(cand) if any(fnmatch.fnmatch(t, pat) for pat in tasks)]
+        if not selected:
+            raise ReportInputError(f"--tasks {' '.join(tasks)}: matches no task of the baseline or the candidate")
+        selected = sorted(set(selected))
+    check_same_items(base, cand, selected)
+    cache: dict[tuple[str, str, bool], _LeafResult] = {}
+
+    def leaf(task: str, metric: str, group: bool) -> _LeafResult:
+        key = (task, metric, group)
+        if key not in cache:
+            cache[key] = _leaf(base, cand, task, metric, settings, with_null=group)
+        return cache[key]
+
+    rows: list[Comparison] = []
+
+    def visit(name: str, depth: int) -> None:
+        leaves = [t for t in base.leaves(name) if selected is None or t in selected]
+        if not leaves:
+            return
+        children = base.group_subtasks.get(name)
+        if children is not None and not base.metrics_of(name):
+            for child in children:
+                visit(child, depth)
+            return
+        metric = headline_metric(base, name, settings.metric)
+        if metric is None:
+            return
+        group = leaves != [name]
+        parts = [leaf(t, metric, group) for t in leaves]
+        scale = M.scale(metric)
+        b_val = float(np.mean([p.base for p in parts]))
+        c_val = float(np.mean([p.cand for p in parts]))
+        size = min(len(p.diff_reps) for p in parts)
+        diff_reps = np.mean([p.diff_reps[:size] for p in parts], axis=0)
+        low, high = stats.percentile_ci(diff_reps, settings.level)
+        details = {}
+        if not group and parts[0].mcnemar is not None:
+            m = parts[0].mcnemar
+            p_value, test = m.p_value, "exact McNemar"
+            details = {"baseline_only_correct": m.baseline_only, "candidate_only_correct": m.candidate_only}
+        else:
+            size = min(len(p.null) for p in parts)
+            null = np.mean([p.null[:size] for p in parts], axis=0)
+            p_value, test = stats.permutation_p(c_val - b_val, null), f"permutation ({size})"
+        higher = (base.configs.get(leaves[0]) or {}).get("metric_list")
+        higher_is_better = True
+        for item in higher or []:
+            if item.get("metric") == item_metric(base, leaves[0], metric):
+                higher_is_better = bool(item.get("higher_is_better", True))
+        rows.append(Comparison(
+            task=name, metric=metric, subtasks=len(leaves), n=sum(p.n for p in parts),
+            baseline=b_val * scale, candidate=c_val * scale, diff=(c_val - b_val) * scale,
+            ci_low=low * scale, ci_high=high * scale, p_value=p_value, test=test, depth=depth,
+            higher_is_better=higher_is_better, details=details,
+        ))
+        if detail and children:
+            for child in children:
+                visit(child, depth + 1)
+
+    for root in base.roots():
+        visit(root, 0)
+    return rows
+
+
+def gate(rows: list[Comparison], max_drop: float, alpha: float, gate_all: bool = False) -> list[Comparison]:
+    """Mark regressions: a drop larger than ``max_drop`` points with Holm-adjusted p < ``alpha``.
+
+    Gated rows are the top-level tasks / groups (depth 0), or every row with ``gate_all``. Returns the regressions.
+    """
+    gated = [r for r in rows if gate_all or r.depth == 0]
+    adjusted = stats.holm([r.p_value for r in gated])
+    for row, p in zip(gated, adjusted):
+        row.gated = True
+        row.p_holm = p
+        drop = -row.diff if row.higher_is_better else row.diff
+        row.regression = bool(drop > max_drop and np.isfinite(p) and p < alpha)
+    return [r for r in gated if r.regression]
+
+
+def to_json(base: Run, cand: Run, rows: list[Comparison], settings: Settings, max_drop: float, alpha: float,
+            status: int) -> dict:
+    def clean(value):
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+
+    return {
+        "baseline": {"label": base.label, "files": [str(p) for p in base.results_files]},
+        "candidate": {"label": cand.label, "files": [str(p) for p in cand.results_files]},
+        "alpha": alpha,
+        "max_drop": max_drop,
+        "ci_level": settings.level,
+        "iterations": settings.iters,
+        "seed": settings.seed,
+        "scale": "display points: accuracy / F1 / MCC / Spearman rho x100; counts and reading ΔR² as reported",
+        "tasks": [{k: clean(v) for k, v in asdict(r).items()} for r in rows],
+        "regressions": [r.task for r in rows if r.regression],
+        "exit_status": status,
+    }

@@ -1,0 +1,242 @@
+"""Load lm-eval-shaped results (zero-shot runs and the fine-tuning wrapper) and their per-item samples.
+
+A *run* is one model folder as lm-eval writes it with ``--output_path DIR --log_samples``:
+``DIR/<model>/results_<ISO time>.json`` plus ``samples_<task>_<ISO time>.jsonl`` per leaf task. Several results
+files in one folder (e.g. a zero-shot run and a fine-tuning run of the same checkpoint) are merged, the newest file
+winning per task. Items are identified by lm-eval's ``doc_hash`` (a hash of the document), so two runs can be
+matched item by item and runs on different data versions are told apart. Item text is never kept: only a few
+short metadata fields (BLiMP field / term / UID, entity-tracking numops) are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classit_tasks.report.errors import ReportInputError
+from classit_tasks.report.growth import Position, position_for
+
+TIMESTAMP = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)\.json$")
+META_FIELDS = ("field", "linguistics_term", "UID", "numops", "domain")
+
+
+@dataclass
+class TaskItems:
+    """Per-item values of one leaf task in one run (one entry per document, lm-eval's doc order)."""
+
+    task: str
+    path: Path
+    keys: list[str]  # doc_hash (with an occurrence number for duplicate documents), or "doc_id:<n>"
+    values: dict[str, np.ndarray]  # metric -> (n,) or (n, k) floats, or (n,) objects
+    meta: list[dict[str, Any]]
+    targets: list[str]
+    n_options: int | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    def majority_share(self) -> float | None:
+        """Share of the most frequent gold label (the majority-class baseline of a classification task)."""
+        if not self.targets:
+            return None
+        return Counter(self.targets).most_common(1)[0][1] / len(self.targets)
+
+
+@dataclass
+class Run:
+    """One evaluated model: merged results entries, task hierarchy and per-item samples."""
+
+    label: str
+    folder: Path
+    results_files: list[Path]
+    results: dict[str, dict]
+    group_subtasks: dict[str, list[str]]
+    configs: dict[str, dict]
+    items: dict[str, TaskItems] = field(default_factory=dict)
+    model_path: str | None = None
+    position: Position = field(default_factory=Position)
+
+    def leaves(self, name: str) -> list[str]:
+        """Leaf tasks under a group (the task itself when it is a leaf)."""
+        children = self.group_subtasks.get(name)
+        if children is None:
+            return [name]
+        return [leaf for child in children for leaf in self.leaves(child)]
+
+    def roots(self) -> list[str]:
+        """Top-level entries: groups not nested in another group, and leaf tasks in no group."""
+        nested = {c for children in self.group_subtasks.values() for c in children}
+        return [name for name in self.results if name not in nested]
+
+    def metrics_of(self, task: str) -> list[str]:
+        """Metric names reported for a task (keys ``<metric>,<filter>`` of its results entry)."""
+        entry = self.results.get(task, {})
+        names = [k.split(",", 1)[0] for k in entry if "," in k and "_stderr" not in k.split(",", 1)[0]]
+        return list(dict.fromkeys(names))
+
+
+# ------------------------------------------------------------------------------------------------ locating files
+def results_files(path: Path) -> list[Path]:
+    """Results JSON files at a path (a file, or every timestamped results file below a folder)."""
+    if not path.exists():
+        raise ReportInputError(f"{path}: no such file or directory")
+    if path.is_file():
+        if not TIMESTAMP.search(path.name) and path.suffix != ".json":
+            raise ReportInputError(f"{path}: not an lm-eval results JSON (expected results_<time>.json)")
+        return [path]
+    found = sorted(p for p in path.rglob("*.json") if TIMESTAMP.search(p.name) and not p.name.startswith("samples_"))
+    if not found:
+        raise ReportInputError(f"{path}: no lm-eval results file (results_<time>.json) below this folder")
+    return found
+
+
+def samples_files(results_file: Path) -> dict[str, Path]:
+    """``samples_<task>_<time>.jsonl`` files written together with a results file (same timestamp)."""
+    match = TIMESTAMP.search(results_file.name)
+    if not match:
+        return {}
+    stamp = match.group(1)
+    suffix = f"_{stamp}.jsonl"
+    return {
+        p.name[len("samples_") : -len(suffix)]: p
+        for p in sorted(results_file.parent.glob(f"samples_*{suffix}"))
+    }
+
+
+# ------------------------------------------------------------------------------------------------ reading
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ReportInputError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise ReportInputError(f"{path}: field 'results' missing: not an lm-eval results file")
+    return data
+
+
+def _as_array(values: list, path: Path, metric: str) -> np.ndarray:
+    """Per-item values as a float vector, a float matrix (tuple metrics), or an object vector (anything else)."""
+    if all(isinstance(v, (int, float, bool)) for v in values):
+        return np.asarray(values, dtype=float)
+    if all(isinstance(v, (list, tuple)) for v in values) and len({len(v) for v in values}) == 1:
+        try:
+            return np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            pass
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
+    """Read one samples JSONL: the item key, per-item metric values and short metadata of each document."""
+    rows: list[dict] = []
+    with path.open(encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ReportInputError(f"{path}: line {lineno}: not valid JSON ({e.msg})") from None
+    if not rows:
+        raise ReportInputError(f"{path}: no samples in file")
+    filters = [r.get("filter", "none") for r in rows]
+    keep = "none" if "none" in filters else filters[0]
+    rows = sorted((r for r in rows if r.get("filter", "none") == keep), key=lambda r: r.get("doc_id", 0))
+    seen: Counter = Counter()
+    keys = []
+    for r in rows:
+        base = r.get("doc_hash") or f"doc_id:{r.get('doc_id')}"
+        keys.append(base if seen[base] == 0 else f"{base}#{seen[base]}")
+        seen[base] += 1
+    values = {}
+    for metric in metrics:
+        column = [r.get(metric) for r in rows]
+        if any(v is None for v in column):
+            continue  # a metric computed at task level only (no per-item value)
+        values[metric] = _as_array(column, path, metric)
+    meta = []
+    for r in rows:
+        doc = r.get("doc") if isinstance(r.get("doc"), dict) else {}
+        meta.append({k: doc[k] for k in META_FIELDS if isinstance(doc.get(k), (str, int, float))})
+    n_options = None
+    arguments = rows[0].get("arguments")
+    if isinstance(arguments, dict) and len(arguments) > 1:
+        n_options = len(arguments)
+    targets = [str(r.get("target")) for r in rows]
+    return TaskItems(task, path, keys, values, meta, targets, n_options)
+
+
+def _model_path(data: dict) -> str | None:
+    args = (data.get("config") or {}).get("model_args")
+    if isinstance(args, dict):
+        return args.get("pretrained") or data.get("model_name")
+    if isinstance(args, str):
+        match = re.search(r"(?:^|,)\s*pretrained=([^,]+)", args)
+        if match:
+            return match.group(1)
+    return data.get("model_name") or None
+
+
+def load_run(folder_files: list[Path], require_samples: bool = False, label: str | None = None) -> Run:
+    """One run from the results files of one model folder (newest file wins per task)."""
+    files = sorted(folder_files, key=lambda p: TIMESTAMP.search(p.name).group(1) if TIMESTAMP.search(p.name) else "")
+    run = Run(label="", folder=files[0].parent, results_files=files, results={}, group_subtasks={}, configs={})
+    for path in files:
+        data = _read_json(path)
+        run.results.update(data["results"])
+        run.group_subtasks.update(data.get("group_subtasks") or {})
+        run.configs.update(data.get("configs") or {})
+        run.model_path = _model_path(data) or run.model_path
+        found = samples_files(path)
+        for task, sample_path in found.items():
+            if task in data["results"]:
+                run.items[task] = read_samples(sample_path, task, run.metrics_of(task))
+    for group, children in list(run.group_subtasks.items()):
+        if not children:  # lm-eval lists leaf tasks with an empty child list in some versions
+            run.group_subtasks.pop(group)
+    if require_samples:
+        leaves = sorted({leaf for root in run.roots() for leaf in run.leaves(root)})
+        missing = [t for t in leaves if t not in run.items]
+        if missing:
+            where = ", ".join(str(p) for p in files)
+            raise ReportInputError(
+                f"{where}: no samples logged for {len(missing)} task(s) (e.g. {missing[0]}); "
+                "re-run the evaluation with --log_samples"
+            )
+    run.position = position_for(run.model_path, run.folder)
+    run.label = label or default_label(run)
+    return run
+
+
+def default_label(run: Run) -> str:
+    if run.model_path:
+        parts = Path(run.model_path.rstrip("/")).parts
+        return "/".join(parts[-2:]) if len(parts) >= 2 else parts[-1]
+    return run.folder.name
+
+
+def load_runs(paths: list[str | Path], require_samples: bool = False) -> list[Run]:
+    """Every run under the given paths (each model folder is one run), with unique labels."""
+    runs = []
+    for raw in paths:
+        by_folder: dict[Path, list[Path]] = {}
+        for f in results_files(Path(raw)):
+            by_folder.setdefault(f.parent, []).append(f)
+        for folder_files in by_folder.values():
+            runs.append(load_run(folder_files, require_samples=require_samples))
+    counts = Counter(r.label for r in runs)
+    for label, k in counts.items():
+        if k > 1:
+            for i, r in enumerate(x for x in runs if x.label == label):
+                r.label = f"{label} [{r.folder.name}]" if i else label
+    return runs

@@ -1,0 +1,163 @@
+"""How each metric of a classit task is aggregated over items, displayed, and what chance is.
+
+An ``Aggregation`` turns a run's per-item values (one row per item, as lm-eval stores them per sample under the
+metric's name) into the task's score; its ``batch`` form does that for a stack of resampled item sets at once
+(shape (B, n[, k]) -> (B,)) so the bootstrap is vectorised. Metrics not in ``REGISTRY`` are looked up in the
+task's YAML ``metric_list`` (lm-eval aggregation names, or the ``!function`` the task uses, applied per resample).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from scipy.stats import rankdata, spearmanr
+
+from classit_tasks.report.stats import BatchFn
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    name: str
+    batch: BatchFn
+    vectorised: bool = True  # False: a Python function applied once per resample (fewer iterations by default)
+
+    def point(self, values: np.ndarray) -> float:
+        return float(self.batch(values[None, ...])[0])
+
+
+def _mean(v: np.ndarray) -> np.ndarray:
+    return v.mean(axis=1)
+
+
+def _sum(v: np.ndarray) -> np.ndarray:
+    return v.sum(axis=1)
+
+
+def _rowwise_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x = x - x.mean(axis=1, keepdims=True)
+    y = y - y.mean(axis=1, keepdims=True)
+    denom = np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, (x * y).sum(axis=1) / np.where(denom > 0, denom, 1.0), np.nan)
+
+
+def _spearman(v: np.ndarray) -> np.ndarray:
+    """Spearman rho between column 0 and column 1 of each resample (average ranks for ties, as scipy)."""
+    return _rowwise_pearson(rankdata(v[..., 0], axis=1), rankdata(v[..., 1], axis=1))
+
+
+def _confusion(v: np.ndarray) -> tuple[np.ndarray, ...]:
+    gold, pred = v[..., 0] == 1, v[..., 1] == 1
+    tp = (gold & pred).sum(axis=1).astype(float)
+    fp = (~gold & pred).sum(axis=1).astype(float)
+    fn = (gold & ~pred).sum(axis=1).astype(float)
+    tn = (~gold & ~pred).sum(axis=1).astype(float)
+    return tp, fp, fn, tn
+
+
+def _f1(v: np.ndarray) -> np.ndarray:
+    """F1 of the positive class 1 from per-item (gold, pred) pairs (sklearn ``f1_score`` default; 0 if undefined)."""
+    tp, fp, fn, _ = _confusion(v)
+    denom = 2 * tp + fp + fn
+    return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1.0), 0.0)
+
+
+def _mcc(v: np.ndarray) -> np.ndarray:
+    """Matthews correlation from per-item (gold, pred) pairs of a binary task (0 if undefined, as sklearn)."""
+    tp, fp, fn, tn = _confusion(v)
+    denom = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return np.where(denom > 0, (tp * tn - fp * fn) / np.where(denom > 0, denom, 1.0), 0.0)
+
+
+MEAN = Aggregation("mean", _mean)
+COUNT = Aggregation("count", _sum)
+SPEARMAN = Aggregation("spearman", _spearman)
+F1 = Aggregation("f1", _f1)
+MCC = Aggregation("mcc", _mcc)
+
+# metric name -> aggregation, for the metrics classit tasks write per item
+REGISTRY: dict[str, Aggregation] = {
+    "acc": MEAN,
+    "acc_ties_half": MEAN,
+    "acc_norm": MEAN,
+    "ties": COUNT,
+    "spearman": SPEARMAN,
+    "f1": F1,
+    "mcc": MCC,
+}
+
+# lm-eval aggregation names (metric_list[].aggregation strings) -> aggregation
+BY_AGGREGATION_NAME: dict[str, Aggregation] = {
+    "mean": MEAN,
+    "count": COUNT,
+    "f1": F1,
+    "matthews_corrcoef": MCC,
+    "mcc": MCC,
+}
+
+
+def from_callable(name: str, fn: Callable[[list], Any]) -> Aggregation:
+    """Wrap a task's own aggregation function (e.g. OLS ΔR²) so it runs on each resample of items."""
+
+    def batch(v: np.ndarray) -> np.ndarray:
+        out = np.empty(len(v))
+        for i, row in enumerate(v):
+            items = [tuple(x) if isinstance(x, (list, np.ndarray)) else x for x in row.tolist()]
+            out[i] = float(fn(items))
+        return out
+
+    return Aggregation(name, batch, vectorised=False)
+
+
+# ---------------------------------------------------------------------------------------------------- display
+# Scores are shown ×100 (the leaderboard convention: accuracy in points, ρ×100); metrics listed here are already
+# on their display scale (counts, ΔR² computed as 100·ΔR²/(1−R²_base)).
+UNSCALED = {"ties", "eye_tracking", "self_paced_reading", "reading"}
+
+
+def scale(metric: str) -> float:
+    return 1.0 if metric in UNSCALED or metric.startswith(("eye_tracking", "self_paced", "delta_r2", "dr2")) else 100.0
+
+
+# Headline metric of a task, in order of preference ("score" = the fine-tuning wrapper's task metric).
+PRIMARY = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1", "mcc"]
+
+
+def primary_metric(available: list[str]) -> str | None:
+    for metric in PRIMARY:
+        if metric in available:
+            return metric
+    return available[0] if available else None
+
+
+# ---------------------------------------------------------------------------------------------------- chance
+def chance_level(task: str, metric: str, n_options: int | None = None, majority: float | None = None) -> float | None:
+    """The score of a random / trivial model on the metric's raw scale (before ×100), or None if unknown.
+
+    Two-way choices (BLiMP, supplement, EWoK, WUG accuracy) 0.5; k-way choices 1/k (entity tracking: 5 options);
+    correlations and ΔR² 0; GLUE accuracy: the majority class share of the evaluated items when known.
+    """
+    if metric in ("spearman", "mcc") or scale(metric) == 1.0 and metric != "ties":
+        return 0.0
+    if metric == "ties":
+        return None
+    if task.startswith("classit_glue") or task.startswith("glue"):
+        return majority if metric in ("acc", "score") else None
+    if metric in ("acc", "acc_ties_half", "acc_norm", "score"):
+        if n_options:
+            return 1.0 / n_options
+        if "entity_tracking" in task:
+            return 0.2
+        return 0.5
+    return None
+
+
+def leaf_family(task: str) -> str:
+    """Task family of a leaf task name, for chance levels and ability breakdowns."""
+    for family in ("blimp_supplement", "supplement", "blimp", "ewok", "entity_tracking", "wug", "reading", "glue"):
+        if re.search(rf"(^|_){family}(_|$)", task):
+            return "supplement" if family == "blimp_supplement" else family
+    return "other"

@@ -1,0 +1,135 @@
+"""Figures of a report (matplotlib, no pyplot state): task bars, ability bars, growth curves, growth pace.
+
+Every function writes one PNG and returns its path; values are on the display scale (points), whiskers are the
+95% bootstrap CIs, dashed grey lines are chance levels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from classit_tasks.report.scores import Score
+
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+          "#17becf"]
+
+
+def short(name: str) -> str:
+    for prefix in ("classit_blimp_fast_term_", "classit_blimp_term_", "classit_"):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
+
+
+def _err(scores: list[Score]) -> np.ndarray:
+    """Asymmetric whiskers (2, k) in display points; 0 where no CI is known."""
+    low = np.array([s.shown(s.value) - s.shown(s.ci[0]) for s in scores])
+    high = np.array([s.shown(s.ci[1]) - s.shown(s.value) for s in scores])
+    return np.nan_to_num(np.vstack([low, high]), nan=0.0).clip(min=0)
+
+
+def bars(table: dict[str, list[Score]], path: Path, title: str, horizontal: bool = False) -> Path:
+    """Grouped bars: one group per task / ability, one bar per run, CI whiskers, chance per group."""
+    labels = list(table)
+    names = list(dict.fromkeys(s.name for rows in table.values() for s in rows))
+    k, m = len(names), len(labels)
+    width = 0.8 / max(m, 1)
+    size = (max(5.0, 0.45 * k * max(1, m) ** 0.5 + 2), 4.2) if not horizontal else (7.5, max(3.0, 0.32 * k * m + 1.2))
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    pos = np.arange(k)
+    for j, label in enumerate(labels):
+        by_name = {s.name: s for s in table[label]}
+        rows = [by_name.get(n) for n in names]
+        present = [i for i, s in enumerate(rows) if s is not None]
+        scores = [rows[i] for i in present]
+        where = pos[present] - 0.4 + width * (j + 0.5)
+        values = [s.shown(s.value) for s in scores]
+        color = COLORS[j % len(COLORS)]
+        if horizontal:
+            ax.barh(where, values, height=width, xerr=_err(scores), color=color, label=label, capsize=2,
+                    error_kw={"elinewidth": 0.8})
+        else:
+            ax.bar(where, values, width=width, yerr=_err(scores), color=color, label=label, capsize=2,
+                   error_kw={"elinewidth": 0.8})
+    for i, name in enumerate(names):
+        chances = [s.chance for rows in table.values() for s in rows if s.name == name and s.chance is not None]
+        scales = [s.scale for rows in table.values() for s in rows if s.name == name]
+        if chances:
+            level = chances[0] * scales[0]
+            span = (i - 0.45, i + 0.45)
+            if horizontal:
+                ax.plot([level, level], span, color="0.3", linestyle="--", linewidth=1)
+            else:
+                ax.plot(span, [level, level], color="0.3", linestyle="--", linewidth=1)
+    ticks = [short(n) for n in names]
+    if horizontal:
+        ax.set_yticks(pos, ticks, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("score (points; whiskers 95% bootstrap CI; dashed = chance)")
+    else:
+        ax.set_xticks(pos, ticks, rotation=30 if k > 3 else 0, ha="right" if k > 3 else "center", fontsize=8)
+        ax.set_ylabel("score (points)")
+        ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_title(title + ("" if horizontal else "  (whiskers: 95% bootstrap CI; dashed: chance)"), fontsize=10)
+    if m > 1 and horizontal:
+        ax.legend(fontsize=8, loc="best")
+    elif m > 1:
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22 if k > 3 else -0.1), ncol=min(m, 3),
+                  frameon=False)
+    ax.grid(axis="x" if horizontal else "y", alpha=0.3)
+    return _save(fig, path)
+
+
+def growth(
+    curves: dict[str, dict[str, list[tuple[float, Score]]]], axis_label: str, path: Path, title: str,
+    log_x: bool = True,
+) -> Path:
+    """Small multiples, one panel per task / ability: score vs position, one line (with CI band) per series.
+
+    ``curves[panel][series] = [(x, score), ...]`` sorted by x.
+    """
+    panels = list(curves)
+    cols = min(3, len(panels))
+    rows = (len(panels) + cols - 1) // cols
+    fig = Figure(figsize=(4.2 * cols, 3.0 * rows))
+    for p, panel in enumerate(panels):
+        ax = fig.add_subplot(rows, cols, p + 1)
+        chance = None
+        for j, (series, points) in enumerate(curves[panel].items()):
+            xs = np.array([x for x, _ in points], dtype=float)
+            ys = np.array([s.shown(s.value) for _, s in points])
+            lo = np.array([s.shown(s.ci[0]) for _, s in points])
+            hi = np.array([s.shown(s.ci[1]) for _, s in points])
+            color = COLORS[j % len(COLORS)]
+            ax.plot(xs, ys, marker="o", markersize=3, color=color, label=series)
+            if np.isfinite(lo).all() and np.isfinite(hi).all():
+                ax.fill_between(xs, lo, hi, color=color, alpha=0.15, linewidth=0)
+            chance = next((s.shown(s.chance) for _, s in points if s.chance is not None), chance)
+        if chance is not None:
+            ax.axhline(chance, color="0.3", linestyle="--", linewidth=1)
+        if log_x:
+            ax.set_xscale("log")
+        ax.set_title(short(panel), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        if p % cols == 0:
+            ax.set_ylabel("points", fontsize=8)
+        if p >= len(panels) - cols:
+            ax.set_xlabel(axis_label, fontsize=8)
+        if p == 0 and len(curves[panel]) > 1:
+            ax.legend(fontsize=7)
+    fig.suptitle(title + "  (bands: 95% bootstrap CI; dashed: chance)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)

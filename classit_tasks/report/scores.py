@@ -1,0 +1,282 @@
+"""Scores with bootstrap confidence intervals for the tasks, groups and abilities of one run.
+
+A leaf task's score is its aggregation over items; a group's (or an ability's) score is the unweighted mean over
+its leaf tasks, the BabyLM convention and what the classit groups compute. CIs are bootstrap percentile intervals
+over items, stratified by leaf task (``stats``). Replicates are seeded per (seed, task name), so the same task is
+resampled identically in every run: the difference of two runs' replicates is a paired bootstrap.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from classit_tasks.report import metrics as M
+from classit_tasks.report import stats
+from classit_tasks.report.errors import ReportInputError
+from classit_tasks.report.load import Run, TaskItems
+
+
+@dataclass
+class Settings:
+    iters: int = 2000  # bootstrap / permutation iterations for vectorised aggregations
+    slow_iters: int = 500  # for aggregations that are Python functions run per resample (e.g. OLS ΔR²)
+    level: float = 0.95
+    seed: int = 0
+    metric: str | None = None  # preferred headline metric (e.g. acc_ties_half); else the task's primary metric
+
+    def iters_for(self, agg: M.Aggregation) -> int:
+        return self.iters if agg.vectorised else min(self.iters, self.slow_iters)
+
+
+@dataclass
+class Score:
+    """One row of a report: a task, group or ability of one run (values on the metric's raw scale)."""
+
+    name: str
+    metric: str
+    leaves: list[str]
+    n: int
+    value: float
+    ci: tuple[float, float] = (float("nan"), float("nan"))
+    reported: float | None = None  # lm-eval's own number in the results JSON
+    chance: float | None = None
+    depth: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def scale(self) -> float:
+        return M.scale(self.metric)
+
+    def shown(self, value: float) -> float:
+        return value * self.scale
+
+
+# ------------------------------------------------------------------------------------------- aggregation lookup
+@functools.lru_cache(maxsize=1)
+def _task_manager():
+    from lm_eval.tasks import TaskManager
+
+    from classit_tasks import task_dir
+
+    return TaskManager(include_path=str(task_dir()), include_defaults=False)
+
+
+def _yaml_aggregation(task: str, metric: str):
+    """The aggregation a classit task's YAML declares for a metric (a name or a resolved ``!function``)."""
+    try:
+        from lm_eval.tasks._yaml_loader import load_yaml
+
+        entry = _task_manager().task_index.get(task)
+        if entry is None or entry.yaml_path is None:
+            return None
+        cfg = load_yaml(entry.yaml_path)
+    except Exception:  # noqa: BLE001 - an unreadable YAML just means "unknown"
+        return None
+    for item in cfg.get("metric_list") or []:
+        if item.get("metric") == metric:
+            return item.get("aggregation")
+    return None
+
+
+def aggregation_for(run: Run, task: str, metric: str, values: np.ndarray) -> M.Aggregation:
+    """How a task's metric is aggregated over items: the registry, else the task's config / YAML."""
+    if metric in M.REGISTRY:
+        return M.REGISTRY[metric]
+    declared = None
+    for item in (run.configs.get(task) or {}).get("metric_list") or []:
+        if item.get("metric") == metric:
+            declared = item.get("aggregation")
+    if isinstance(declared, str) and declared in M.BY_AGGREGATION_NAME:
+        return M.BY_AGGREGATION_NAME[declared]
+    found = _yaml_aggregation(task, metric)
+    if isinstance(found, str) and found in M.BY_AGGREGATION_NAME:
+        return M.BY_AGGREGATION_NAME[found]
+    if callable(found):
+        return M.from_callable(f"{getattr(found, '__module__', '')}.{getattr(found, '__name__', metric)}", found)
+    if isinstance(found, str):
+        try:
+            from lm_eval.api.registry import get_aggregation
+
+            return M.from_callable(found, get_aggregation(found))
+        except Exception:  # noqa: BLE001
+            pass
+    if values.dtype != object and values.ndim == 1:
+        return M.MEAN
+    raise ReportInputError(
+        f"{task}: metric '{metric}': unknown aggregation (not in classit_tasks.report.metrics.REGISTRY and no "
+        "classit task YAML declares it)"
+    )
+
+
+def item_metric(run: Run, task: str, metric: str) -> str:
+    """The per-item metric behind a reported one (the fine-tuning wrapper's "score" is acc or F1 per task)."""
+    items = run.items.get(task)
+    if metric == "score" and (items is None or "score" not in items.values):
+        return (run.configs.get(task) or {}).get("selection_metric", "acc")
+    return metric
+
+
+def headline_metric(run: Run, name: str, preferred: str | None = None) -> str | None:
+    """Metric to report for a task or group: the preferred one when reported, else the primary one."""
+    available = run.metrics_of(name)
+    if not available:  # a group without its own aggregate: use its first leaf's metric
+        leaves = run.leaves(name)
+        available = run.metrics_of(leaves[0]) if leaves and leaves[0] != name else []
+    available = [m for m in available if m not in ("ties", "sample_count")] or available
+    if preferred and preferred in available:
+        return preferred
+    return M.primary_metric(available)
+
+
+# ------------------------------------------------------------------------------------------------- replicates
+class Scorer:
+    """Computes (and caches) per-leaf points and bootstrap replicates for one run."""
+
+    def __init__(self, run: Run, settings: Settings):
+        self.run = run
+        self.settings = settings
+        self._cache: dict[tuple[str, str], tuple[float, np.ndarray | None, int]] = {}
+
+    def leaf(self, task: str, metric: str) -> tuple[float, np.ndarray | None, int]:
+        """(point, bootstrap replicates or None without samples, n items) of a leaf task."""
+        key = (task, metric)
+        if key not in self._cache:
+            items: TaskItems | None = self.run.items.get(task)
+            per_item = item_metric(self.run, task, metric)
+            if items is None or per_item not in items.values:
+                reported = self.run.results.get(task, {}).get(f"{metric},none")
+                n = int(self.run.results.get(task, {}).get("sample_len", 0) or 0)
+                point = float(reported) if isinstance(reported, (int, float)) else float("nan")
+                self._cache[key] = (point, None, n)
+            else:
+                values = items.values[per_item]
+                agg = aggregation_for(self.run, task, per_item, values)
+                rng = stats.rng_for(self.settings.seed, task)
+                reps = stats.bootstrap(agg.batch, values, self.settings.iters_for(agg), rng)
+                self._cache[key] = (agg.point(values), reps, items.n)
+        return self._cache[key]
+
+    def chance(self, task: str, metric: str) -> float | None:
+        items = self.run.items.get(task)
+        per_item = item_metric(self.run, task, metric)
+        majority = items.majority_share() if items is not None else None
+        n_options = items.n_options if items is not None else None
+        if (self.run.configs.get(task) or {}).get("output_type") not in (None, "multiple_choice"):
+            n_options = None
+        return M.chance_level(task, per_item, n_options=n_options, majority=majority)
+
+    def score(self, name: str, leaves: list[str], metric: str, depth: int = 0) -> Score:
+        """Macro mean over leaves with a stratified bootstrap CI (the leaf itself when ``leaves == [name]``)."""
+        parts = [self.leaf(t, metric) for t in leaves]
+        points = np.array([p for p, _, _ in parts])
+        value = float(points.mean()) if len(points) else float("nan")
+        ci = (float("nan"), float("nan"))
+        notes = []
+        if parts and all(r is not None for _, r, _ in parts):
+            size = min(len(r) for _, r, _ in parts)
+            reps = np.mean([r[:size] for _, r, _ in parts], axis=0)
+            ci = stats.percentile_ci(reps, self.settings.level)
+        elif parts:
+            notes.append("no samples logged: no CI")
+        reported = self.run.results.get(name, {}).get(f"{metric},none")
+        reported = float(reported) if isinstance(reported, (int, float)) else None
+        if reported is not None and np.isfinite(value) and abs(reported - value) > 1e-6 * max(1.0, abs(value)):
+            notes.append(f"lm-eval reports {reported * M.scale(metric):.2f}")
+        chances = [self.chance(t, metric) for t in leaves]
+        chance = float(np.mean(chances)) if chances and all(c is not None for c in chances) else None
+        n = sum(k for _, _, k in parts)
+        return Score(name, metric, leaves, n, value, ci, reported, chance, depth, notes)
+
+
+# ------------------------------------------------------------------------------------------------------ rows
+def table_rows(run: Run, settings: Settings, detail: bool = False, scorer: Scorer | None = None) -> list[Score]:
+    """Report rows: top-level tasks / groups (and, with ``detail``, every subgroup and leaf beneath them)."""
+    scorer = scorer or Scorer(run, settings)
+    rows: list[Score] = []
+
+    def visit(name: str, depth: int) -> None:
+        metric = headline_metric(run, name, settings.metric)
+        has_value = bool(run.metrics_of(name))
+        children = run.group_subtasks.get(name)
+        if children is not None and not has_value:  # e.g. classit_zero_shot: a container without a score
+            for child in children:
+                visit(child, depth)
+            return
+        if metric is None:
+            return
+        rows.append(scorer.score(name, run.leaves(name), metric, depth))
+        if detail and children:
+            for child in children:
+                visit(child, depth + 1)
+
+    for root in run.roots():
+        visit(root, 0)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------- abilities
+def _paradigm_table() -> dict[str, tuple[str, str]]:
+    """BLiMP paradigm -> (field, term), from task_yamls/blimp/_generate_configs.py (PARADIGMS)."""
+    try:
+        import importlib.util
+
+        from classit_tasks import task_dir
+
+        path = Path(task_dir()) / "blimp" / "_generate_configs.py"
+        spec = importlib.util.spec_from_file_location("_classit_blimp_configs", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return dict(module.PARADIGMS)
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _norm(label: str) -> str:
+    return re.sub(r"[/\-\s]+", "_", label)
+
+
+def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
+    """(family, ability, leaf tasks): BLiMP fields and phenomena, supplement files, EWoK domains, entity-tracking
+    operation counts, WUG / reading tasks and GLUE tasks, from the leaf tasks the run has."""
+    paradigms = None
+    found: dict[tuple[str, str], list[str]] = {}
+    leaves = [leaf for root in run.roots() for leaf in run.leaves(root)]
+    for task in dict.fromkeys(leaves):
+        family = M.leaf_family(task)
+        items = run.items.get(task)
+        meta = items.meta[0] if items is not None and items.meta else {}
+        if family == "blimp":
+            if "field" not in meta or "linguistics_term" not in meta:
+                paradigms = paradigms if paradigms is not None else _paradigm_table()
+                paradigm = re.sub(r"^classit_blimp_(fast_)?", "", task)
+                if paradigm in paradigms:
+                    meta = {"field": paradigms[paradigm][0], "linguistics_term": paradigms[paradigm][1]}
+            if "field" in meta:
+                found.setdefault(("BLiMP field", _norm(str(meta["field"]))), []).append(task)
+            if "linguistics_term" in meta:
+                found.setdefault(("BLiMP phenomenon", _norm(str(meta["linguistics_term"]))), []).append(task)
+        elif family == "entity_tracking":
+            match = re.search(r"_(\d+)_ops$", task)
+            label = f"{match.group(1)} ops" if match else task
+            found.setdefault(("Entity tracking operations", label), []).append(task)
+        else:
+            title = {"supplement": "BLiMP supplement", "ewok": "EWoK domain", "glue": "GLUE task", "wug": "WUG",
+                     "reading": "Reading"}.get(family, "Other")
+            alias = run.results.get(task, {}).get("alias") or task
+            found.setdefault((title, str(alias).strip()), []).append(task)
+    return [(family, ability, tasks) for (family, ability), tasks in found.items()]
+
+
+def ability_scores(run: Run, settings: Settings) -> list[tuple[str, Score]]:
+    scorer = Scorer(run, settings)
+    out = []
+    for family, ability, leaves in abilities(run):
+        metric = headline_metric(run, leaves[0], settings.metric)
+        if metric is not None:
+            out.append((family, scorer.score(ability, leaves, metric)))
+    return out
