@@ -13,7 +13,7 @@ class FinetuneConfig:
     """Hyper-parameters of one fine-tuning run (every task, every seed).
 
     Defaults are the BabyLM 2025 protocol (spec "(Super)GLUE", eval_finetuning.sh) except ``pooling`` and
-    ``select_on``, where the 2025 code is flawed; ``parity()`` gives the 2025 values of those two.
+    ``select_on``, where the 2025 code is flawed; ``babylm2025()`` gives the 2025 values of those two.
     """
 
     # AdamW on all parameters (2025: finetune/trainer.py)
@@ -57,7 +57,7 @@ class FinetuneConfig:
         self.betas = tuple(self.betas)
 
     @classmethod
-    def parity(cls, **overrides) -> "FinetuneConfig":
+    def babylm2025(cls, **overrides) -> "FinetuneConfig":
         """The 2025 behaviour: token-0 pooling with right padding, best epoch chosen on the reported valid file."""
         return cls(**{"pooling": "first", "select_on": "valid", "padding_side": "right", "parity": True, **overrides})
 

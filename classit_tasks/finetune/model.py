@@ -88,11 +88,11 @@ def load_tokenizer(pretrained: str, padding_side: str = "right", **kwargs):
     return tokenizer
 
 
-def ensure_pad_token(tokenizer, backbone: nn.Module | None = None) -> str:
+def ensure_pad_token(tokenizer) -> str:
     """Give ``tokenizer`` a pad token if it has none; returns where it came from.
 
     Padded positions are masked out of attention and pooling, so reusing EOS/UNK/BOS as pad changes nothing;
-    only when the tokenizer has none of them is a new ``<pad>`` added and the embeddings resized.
+    only when the tokenizer has none of them is a new ``<pad>`` added (see :func:`fit_embeddings`).
     """
     if tokenizer.pad_token_id is not None:
         return "pad_token"
@@ -102,9 +102,14 @@ def ensure_pad_token(tokenizer, backbone: nn.Module | None = None) -> str:
             tokenizer.pad_token = token
             return name
     tokenizer.add_special_tokens({"pad_token": "<pad>"})
-    if backbone is not None:
-        backbone.resize_token_embeddings(len(tokenizer))
     return "added <pad>"
+
+
+def fit_embeddings(backbone: nn.Module, tokenizer) -> None:
+    """Grow the input embeddings when the tokenizer gained a token (an added ``<pad>``)."""
+    embeddings = backbone.get_input_embeddings()
+    if embeddings is not None and len(tokenizer) > embeddings.num_embeddings:
+        backbone.resize_token_embeddings(len(tokenizer))
 
 
 def load_backbone(pretrained: str, dtype: str = "float32", **kwargs) -> nn.Module:

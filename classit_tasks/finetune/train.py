@@ -7,7 +7,6 @@ over the processes, so the number of optimizer steps and the schedule are the sa
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import time
@@ -23,7 +22,7 @@ from classit_tasks.finetune import metrics as M
 from classit_tasks.finetune.config import FinetuneConfig
 from classit_tasks.finetune.model import (
     SequenceClassifier,
-    ensure_pad_token,
+    fit_embeddings,
     hidden_size_of,
     load_backbone,
     max_positions_of,
@@ -148,7 +147,7 @@ def finetune_seed(
     start = time.time()
     seed_everything(seed)
     backbone = load_backbone(pretrained, cfg.dtype, **model_kwargs)
-    ensure_pad_token(tokenizer, backbone)
+    fit_embeddings(backbone, tokenizer)
     max_length = cfg.max_length
     positions = max_positions_of(backbone)
     if positions is not None and positions < max_length:
@@ -234,5 +233,5 @@ def finetune_seed(
         seed=seed, preds=best_preds, scores=scores, best_epoch=best_epoch, selection_scores=selection_scores,
         train_examples=len(train), selection_examples=len(select_labels) if cfg.select_on != "last_epoch" else 0,
         optimizer_steps=total_steps, runtime_s=round(time.time() - start, 2),
-        model=copy.deepcopy(unwrapped).cpu() if cfg.save_model else None,
+        model=unwrapped if cfg.save_model else None,
     )

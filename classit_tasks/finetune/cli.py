@@ -1,0 +1,222 @@
+"""``classit-eval finetune``: fine-tune a checkpoint on the BabyLM 2025 (Super)GLUE tasks and write lm-eval results.
+
+Examples::
+
+    classit-eval finetune --model_args pretrained=/abs/ckpt --tasks classit_glue --output_path results/
+    classit-eval finetune --model_args pretrained=/abs/ckpt --tasks rte,wsc --seeds 1,2,3 --output_path results/
+    classit-eval finetune --model_args pretrained=/abs/ckpt --tasks classit_glue --parity   # BabyLM 2025 numbers
+    accelerate launch -m classit_tasks.finetune --model_args pretrained=/abs/ckpt ...      # data parallel
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from classit_tasks.data import ClassitDataError
+from classit_tasks.finetune.config import POOLINGS, SELECT_ON, FinetuneConfig
+from classit_tasks.finetune.tasks import GlueTask, load_split, resolve_tasks, split_path
+from classit_tasks.finetune.train import FinetuneError, TaskData, heldout_split
+
+PROG = "classit-eval finetune"
+MODEL_ARGS = {"pretrained", "dtype", "revision", "trust_remote_code", "tokenizer"}
+logger = logging.getLogger("classit_tasks.finetune")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Fine-tune a checkpoint on the BabyLM 2025 (Super)GLUE tasks (classification head, one run per "
+        "task and seed) and write lm-eval-style results. Defaults follow the 2025 protocol except pooling (last "
+        "token) and model selection (held-out slice of train); --parity restores both.",
+    )
+    p.add_argument("--model_args", required=True, help="pretrained=CKPT[,dtype=float32][,revision=…]"
+                   "[,trust_remote_code=True][,tokenizer=PATH]")
+    p.add_argument("--tasks", default="classit_glue",
+                   help="classit_glue (all 7) or a comma list: boolq,multirc,rte,wsc,mrpc,qqp,mnli "
+                   "(with or without the classit_glue_ prefix)")
+    p.add_argument("--output_path", default=None,
+                   help="folder (results go to <folder>/<model>/results_<ts>.json) or a .json file name")
+    p.add_argument("--data_dir", default=None, help="evaluation-data folder (default: $CLASSIT_DATA_DIR)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available); multi-GPU: launch "
+                   "with accelerate launch / torchrun -m classit_tasks.finetune")
+    p.add_argument("--batch_size", type=int, default=None, help="global train batch (default: 32, 16 BoolQ/MultiRC)")
+    p.add_argument("--eval_batch_size", type=int, default=None, help="default: the train batch size")
+    p.add_argument("--num_epochs", "--epochs", dest="epochs", type=int, default=None,
+                   help="default: 10, 30 for WSC")
+    p.add_argument("--learning_rate", type=float, default=3e-5)
+    p.add_argument("--max_length", type=int, default=512)
+    p.add_argument("--seeds", default="42", help="comma list; several seeds give mean and std per task")
+    p.add_argument("--pooling", choices=POOLINGS, default=None,
+                   help="last (default: last non-padding token), first (2025: token 0), mean")
+    p.add_argument("--select-on", "--select_on", dest="select_on", choices=SELECT_ON, default=None,
+                   help="heldout (default: best epoch on a held-out slice of train), valid (2025: best epoch on the "
+                   "reported file), last_epoch")
+    p.add_argument("--heldout_fraction", type=float, default=0.1)
+    p.add_argument("--parity", action="store_true",
+                   help="BabyLM 2025 behaviour: --pooling first, right padding, --select-on valid")
+    p.add_argument("--limit", type=int, default=None,
+                   help="use only the first N records of each split (quick runs; numbers not comparable)")
+    p.add_argument("--save_model", action="store_true",
+                   help="save each selected fine-tuned model under <output folder>/<model>/finetuned/<task>/seed<k>")
+    p.add_argument("--verbosity", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p
+
+
+def parse_model_args(text: str) -> dict:
+    from lm_eval.utils import simple_parse_args_string
+
+    args = simple_parse_args_string(text)
+    unknown = sorted(set(args) - MODEL_ARGS)
+    if unknown:
+        raise ValueError(f"--model_args: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(MODEL_ARGS))})")
+    if not args.get("pretrained"):
+        raise ValueError("--model_args: pretrained=CKPT is required")
+    args["pretrained"] = str(args["pretrained"])
+    return args
+
+
+def make_config(args: argparse.Namespace) -> FinetuneConfig:
+    try:
+        seeds = tuple(int(s) for s in str(args.seeds).split(",") if s.strip())
+    except ValueError:
+        raise ValueError(f"--seeds: expected a comma list of integers, got '{args.seeds}'") from None
+    common = dict(
+        batch_size=args.batch_size, eval_batch_size=args.eval_batch_size, epochs=args.epochs,
+        learning_rate=args.learning_rate, max_length=args.max_length, seeds=seeds,
+        heldout_fraction=args.heldout_fraction, limit=args.limit, save_model=args.save_model,
+    )
+    if args.parity:
+        for flag, value, wanted in (("--pooling", args.pooling, "first"), ("--select-on", args.select_on, "valid")):
+            if value is not None and value != wanted:
+                raise ValueError(f"--parity uses {flag} {wanted}; drop --parity or {flag} {value}")
+        return FinetuneConfig.babylm2025(**common)
+    return FinetuneConfig(pooling=args.pooling or "last", select_on=args.select_on or "heldout", **common)
+
+
+def prepare_data(task: GlueTask, cfg: FinetuneConfig, data_dir: str | None) -> TaskData:
+    """Read and split one task's data. Raises ClassitDataError naming the file when a split is missing."""
+    train = load_split(task, "train", data_dir)
+    report = load_split(task, "valid", data_dir)
+    original = len(report)
+    if cfg.limit is not None:
+        train, report = train[: cfg.limit], report[: cfg.limit]
+    select = None
+    if cfg.select_on == "heldout":
+        train, select = heldout_split(task, train, cfg.heldout_fraction, cfg.heldout_seed)
+    files = {split: str(split_path(task, split, data_dir)) for split in ("train", "valid")}
+    return TaskData(task=task, train=train, select=select, report=report, report_original_size=original,
+                    files=files)
+
+
+def make_accelerator(device: str | None):
+    import torch
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration
+
+    if device not in (None, "cpu") and device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: CUDA is not available on this machine")
+    if device not in (None, "cpu") and not device.startswith("cuda"):
+        raise ValueError(f"--device: expected cpu or cuda, got '{device}'")
+    return Accelerator(cpu=device == "cpu", dataloader_config=DataLoaderConfiguration(split_batches=True))
+
+
+def save_finetuned(folder: Path, task: GlueTask, result, tokenizer, cfg: FinetuneConfig) -> None:
+    import json
+
+    import torch
+
+    target = folder / "finetuned" / task.name / f"seed{result.seed}"
+    target.mkdir(parents=True, exist_ok=True)
+    result.model.backbone.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    torch.save(result.model.head.state_dict(), target / "classification_head.pt")
+    (target / "classification_head.json").write_text(json.dumps(
+        {"task": task.task_name, "labels": list(task.labels), "pooling": cfg.pooling, "dropout": cfg.dropout,
+         "best_epoch": result.best_epoch}, indent=2))
+
+
+def run(args: argparse.Namespace) -> int:
+    from classit_tasks.finetune import results as R
+    from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
+    from classit_tasks.finetune.train import finetune_seed
+
+    start = time.time()
+    model_args = parse_model_args(args.model_args)
+    cfg = make_config(args)
+    tasks = resolve_tasks(args.tasks)
+    if cfg.save_model and not args.output_path:
+        raise ValueError("--save_model needs --output_path")
+
+    # Every task's data first, so a missing file is reported before any training starts.
+    prepared: dict[str, TaskData] = {}
+    not_evaluated: dict[str, str] = {}
+    for task in tasks:
+        try:
+            prepared[task.task_name] = prepare_data(task, cfg, args.data_dir)
+        except ClassitDataError as err:
+            if "file not found" not in str(err) or len(tasks) == 1:
+                raise
+            not_evaluated[task.task_name] = str(err)
+            print(f"{PROG}: error: {task.task_name} not evaluated: {err}", file=sys.stderr)
+    if not prepared:
+        raise ClassitDataError("no requested task has its data: " + "; ".join(not_evaluated.values()))
+
+    accelerator = make_accelerator(args.device)
+    pretrained = model_args["pretrained"]
+    load_kwargs = {k: model_args[k] for k in ("revision", "trust_remote_code") if k in model_args}
+    tokenizer = load_tokenizer(model_args.get("tokenizer", pretrained), cfg.padding_side, **load_kwargs)
+    pad_source = ensure_pad_token(tokenizer)
+    cfg.dtype = str(model_args.get("dtype", cfg.dtype))
+
+    runs = {}
+    for name, data in prepared.items():
+        seed_runs = []
+        for seed in cfg.seeds:
+            result = finetune_seed(data, pretrained, tokenizer, load_kwargs, cfg, seed, accelerator)
+            if cfg.save_model and accelerator.is_main_process:
+                save_finetuned(Path(args.output_path).with_suffix("") / R.sanitize_model_name(pretrained), data.task,
+                               result, tokenizer, cfg)
+            result.model = None
+            seed_runs.append(result)
+            logger.info("%s seed %d: %s (best epoch %d, %.1f s)", name, seed,
+                        ", ".join(f"{k}={v:.4f}" for k, v in result.scores.items() if "stderr" not in k),
+                        result.best_epoch, result.runtime_s)
+        runs[name] = (data, seed_runs)
+
+    if not accelerator.is_main_process:
+        return 0
+    device = str(accelerator.device) + (f" x{accelerator.num_processes}" if accelerator.num_processes > 1 else "")
+    result = R.build(args.model_args, pretrained, cfg, runs, not_evaluated, device, start,
+                     extra_config={"pad_token_source": pad_source, "num_processes": accelerator.num_processes})
+    samples = {name: R.samples(data.task, data, seed_runs) for name, (data, seed_runs) in runs.items()}
+    if args.output_path:
+        path = R.write(args.output_path, result, samples)
+        print(f"results written to {path}")
+    from lm_eval.utils import make_table
+
+    print(make_table(result))
+    print(make_table(result, "groups"))
+    if not_evaluated:
+        print(f"not evaluated: {', '.join(not_evaluated)} (the {R.GROUP} score covers {len(runs)} of "
+              f"{len(runs) + len(not_evaluated)} tasks)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``classit-eval finetune``; returns the exit code (2 on a usage or data error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, args.verbosity), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        return run(args)
+    except (ClassitDataError, FinetuneError, ValueError, OSError) as err:
+        logger.debug("finetune failed", exc_info=True)
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
