@@ -31,3 +31,9 @@ def process_ranking(doc: dict, results: Sequence[tuple[float, bool]]) -> dict[st
 def count(values: Sequence[float]) -> int:
     """Aggregation: number of documents flagged (e.g. tied items)."""
     return int(sum(values))
+
+
+def mean_present(values: Sequence[float | None]) -> float:
+    """Aggregation: mean over the documents that produced a value (None marks "not in this breakdown cell")."""
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else float("nan")

@@ -39,13 +39,42 @@ SUPPLEMENT_FILTERED = {
     "turn_taking": 280,
 }
 
+# EWoK filtered (collate_preds.py EWOK_SIZES): 3,809 items, each written twice (as is and with the contexts and
+# targets swapped), 7,618 lines in 11 domain files. The fast set holds 100 lines per domain.
+EWOK_FILTERED = {
+    "agent-properties": 2210, "social-relations": 1548, "physical-relations": 818, "material-dynamics": 770,
+    "physical-interactions": 556, "spatial-relations": 490, "social-properties": 328,
+    "quantitative-properties": 314, "social-interactions": 294, "material-properties": 170,
+    "physical-dynamics": 120,
+}
+
+# Entity tracking (collate_preds.py ENTITY_TRACKING_SIZES), and per numops 0..5 (counted on the release files).
+ENTITY_TRACKING = {"regular": 3152, "ambiref": 3224, "move_contents": 3107}
+ENTITY_TRACKING_NUMOPS = {
+    "regular": {0: 606, 1: 607, 2: 606, 3: 606, 4: 568, 5: 159},
+    "ambiref": {0: 607, 1: 607, 2: 604, 3: 604, 4: 615, 5: 187},
+    "move_contents": {0: 605, 1: 606, 2: 605, 3: 606, 4: 529, 5: 156},
+}
+
+# WUG tests (collate_preds.py WUG_SIZE, WUG_PAST_TENSE_SIZE).
+WUG = {"wug_adj_nominalization": 200, "wug_past_tense": 50}
+
 # dataset folder name -> {file stem: expected item count}
 EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "blimp_filtered": BLIMP_FILTERED,
     "supplement_filtered": SUPPLEMENT_FILTERED,
     "blimp_fast": {name: 200 for name in BLIMP_FILTERED},
     "supplement_fast": {name: 50 for name in SUPPLEMENT_FILTERED},
+    "ewok_filtered": EWOK_FILTERED,
+    "ewok_fast": {name: 100 for name in EWOK_FILTERED},
+    "entity_tracking": ENTITY_TRACKING,
+    # The BabyLM fast set holds regular.jsonl only, byte-identical to the full file.
+    "entity_tracking_fast": {"regular": ENTITY_TRACKING["regular"]},
+    "wug_adj_nominalization": {"wug_adj_nominalization": WUG["wug_adj_nominalization"]},
+    "wug_past_tense": {"wug_past_tense": WUG["wug_past_tense"]},
 }
 
 assert sum(BLIMP_FILTERED.values()) == 59_875 and len(BLIMP_FILTERED) == 67
 assert sum(SUPPLEMENT_FILTERED.values()) == 5_218
+assert sum(EWOK_FILTERED.values()) == 7_618 and len(EWOK_FILTERED) == 11
+assert all(sum(by_ops.values()) == ENTITY_TRACKING[name] for name, by_ops in ENTITY_TRACKING_NUMOPS.items())

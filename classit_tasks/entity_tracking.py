@@ -1,0 +1,104 @@
+"""Entity tracking (Kim & Schuster, 2023), BabyLM 2025 multiple-choice version.
+
+Each line: ``input_prefix`` (box contents, operations, then "Box k contains " with a trailing space), ``options``
+(5 continuations, the correct one first) and ``numops`` (0-5). Sentence = input_prefix + option; the scored
+completion is the option (``read_files.py::decode_entity_tracking`` of babylm/evaluation-pipeline-2025). In lm-eval
+terms: context = input_prefix (trailing space kept), continuation = option, target_delimiter "". With classit-hf
+the full string is tokenized once and every token whose span ends after the option's first character is scored,
+so a token that covers the trailing space and the option's first word (GPT-2 "Ġthe") is scored, as in 2025.
+
+Subtask = ``<file>_<numops>_ops`` (18); score = mean over numops within each file, then over the 3 files, which
+equals the flat mean over the 18 subtasks because every file has the 6 numops values (lm-eval's group mean).
+
+Prompts reach ~217 words. classit-hf refuses a sequence longer than the model's context window; stock
+``--model hf`` would silently drop tokens from the left of the prompt (docs in task_yamls/entity_tracking/README.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import datasets
+
+from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
+from classit_tasks.loaders import _flag
+from classit_tasks.official_counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS
+
+log = logging.getLogger(__name__)
+
+FILES = ("regular", "ambiref", "move_contents")
+NUMOPS = tuple(range(6))
+ENTITY_TRACKING_FIELDS = {"input_prefix": str, "options": list, "numops": int}
+
+
+def locate(dataset: str, fallback: str | None, data_dir=None) -> tuple[str, Path]:
+    """(dataset name actually used, its folder); ``fallback`` is used when ``dataset`` is not in the data."""
+    resolve_data_dir(data_dir)  # a missing data folder is always an error
+    try:
+        return dataset, find_dataset(dataset, data_dir)
+    except ClassitDataError:
+        if not fallback:
+            raise
+    folder = find_dataset(fallback, data_dir)
+    log.info("classit: %s not in the evaluation data; using %s (the BabyLM fast file is identical)", dataset, fallback)
+    return fallback, folder
+
+
+@functools.lru_cache(maxsize=16)
+def _read_file(path: str, mtime_ns: int, size: int) -> tuple[dict, ...]:
+    records = read_jsonl(path, ENTITY_TRACKING_FIELDS)
+    with open(path, encoding="utf-8") as handle:  # line numbers of the non-blank lines, as read_jsonl counts
+        linenos = [n for n, line in enumerate(handle, start=1) if line.strip()]
+    for lineno, record in zip(linenos, records):
+        where = f"{path}:{lineno}"
+        if not record["input_prefix"].strip():
+            raise ClassitDataError(f"{where}: field 'input_prefix' is empty")
+        options = record["options"]
+        if len(options) < 2:
+            raise ClassitDataError(f"{where}: field 'options' must list at least 2 options, got {len(options)}")
+        if not all(isinstance(o, str) and o for o in options):
+            raise ClassitDataError(f"{where}: field 'options' must hold non-empty strings")
+    return tuple(records)
+
+
+def read_file(path: Path) -> tuple[dict, ...]:
+    stat = path.stat() if path.is_file() else None
+    if stat is None:
+        raise ClassitDataError(f"{path}: file not found")
+    return _read_file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def load_entity_tracking(
+    dataset: str, subset: str, numops: int, data_dir=None, check_counts=True, fallback: str | None = None, **_
+) -> dict:
+    """Items of ``<dataset>/<subset>.jsonl`` with ``numops`` operations, as a ``test`` split."""
+    used, folder = locate(dataset, fallback, data_dir)
+    path = folder / f"{subset}.jsonl"
+    records = read_file(path)
+    selected = [
+        {"input_prefix": r["input_prefix"], "options": list(r["options"]), "numops": r["numops"]}
+        for r in records
+        if r["numops"] == int(numops)
+    ]
+    if _flag(check_counts):
+        check_count(path, records, EXPECTED_COUNTS.get(used, {}).get(subset))
+        expected = ENTITY_TRACKING_NUMOPS.get(subset, {}).get(int(numops))
+        if expected is not None and len(selected) != expected:
+            raise ClassitDataError(
+                f"{path}: {len(selected)} items with numops={numops}, the official release has {expected} "
+                f"(pass check_counts=false in --metadata to evaluate a modified file)"
+            )
+    if not selected:
+        raise ClassitDataError(f"{path}: no item with numops={numops}")
+    return {"test": datasets.Dataset.from_list(selected)}
+
+
+def input_prefix(doc: dict) -> str:
+    """The context, trailing space included (it is part of the scored first token's span, not dropped)."""
+    return doc["input_prefix"]
+
+
+def options(doc: dict) -> list[str]:
+    return list(doc["options"])
