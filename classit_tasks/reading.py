@@ -1,0 +1,310 @@
+"""Reading-time task: word surprisal → eye-tracking and self-paced-reading ΔR² (BabyLM 2025), inside lm-eval.
+
+Data: ``reading/reading_data.csv`` of the BabyLM evaluation release (de Varda et al. 2023's resource for the UCL
+corpus of Frank et al. 2013/2015), one row per target word. Each document issues one loglikelihood request for
+(item, word) and, when the row has a previous word, a second one for (prev_item, prev_word); duplicates are scored
+once by ``classit-hf``. Surprisal is −log p(word | item) in nats, computed in log space throughout (never p = 0).
+
+Two surprisal rules, selected by the task (``dataset_kwargs.surprisal``):
+
+* ``babylm2025`` (parity, ``classit_reading``): the 2025 pipeline's ``reading/evaluation_functions.py::get_p2``.
+  The item is tokenized with the tokenizer's default special tokens and the next-token distribution is read after
+  its last token; the word is tokenized separately WITHOUT a leading space; for each further sub-token the decoded
+  previous sub-token is appended to the item string, which is re-tokenized, and the target is the first token of
+  the re-tokenized decoded sub-token. Only ``--model classit-hf`` applies this rule (a request encoder registered
+  below); any other model scores ``item + word`` as one string with no space, which matches neither rule.
+* ``standard`` (``classit_reading_standard``): de Varda's original, " " + word scored jointly with its context,
+  which is classit-hf's default rule and, for tokenizers that do not append EOS, what ``--model hf`` computes.
+
+Task-level aggregations (``classit_tasks.reading_stats``): ``eye_tracking``, ``self_paced_reading``, per-measure
+eye-tracking scores, Pearson r of surprisal with every reading and EEG measure, mean surprisal, and
+``classit_hf_scored`` (1 when this process's classit-hf scored the requests with the task's rule).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from typing import Callable, Sequence
+
+import datasets
+import pandas as pd
+from lm_eval.api.instance import Instance
+from lm_eval.api.task import ConfigurableTask
+
+from classit_tasks import reading_stats as stats
+from classit_tasks.data import ClassitDataError, find_file
+from classit_tasks.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
+
+log = logging.getLogger(__name__)
+
+READING_FILE = "reading/reading_data.csv"
+READING_ROWS = 1726  # official release: 1,726 target words in 205 sentences
+
+TEXT_COLUMNS = ("item", "word", "prev_item", "prev_word")
+NUMERIC_COLUMNS = (
+    "Subtlex_log10", "length", "context_length", "prev_length",
+    *stats.ET_DVS, stats.SPR_DV, *stats.EEG_DVS,
+)
+# pandas.read_csv's default missing-value strings (the 2025 code reads the file with pandas defaults).
+PANDAS_NA_VALUES = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+RULES = ("babylm2025", "standard")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------------------------
+def read_reading_csv(path, restore_none_in_prev_item: bool = False) -> list[dict]:
+    """Validated rows of ``reading_data.csv``; missing numbers become NaN.
+
+    The "None" trap: pandas reads the sentence-initial word "None" as missing. The 2025 code restores it in
+    ``item`` only (``df["item"].fillna("None")``), so a ``prev_item`` equal to "None" stays missing and that row
+    gets no ``prev_pred``. ``restore_none_in_prev_item`` keeps the literal string there instead (only an empty
+    ``prev_item`` means "no previous word").
+    """
+    rows = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header:
+            raise ClassitDataError(f"{path}:1: empty file, expected a header row")
+        column = {}
+        for i, name in enumerate(header):
+            column.setdefault(name.strip(), i)
+        for name in (*TEXT_COLUMNS, *NUMERIC_COLUMNS):
+            if name not in column:
+                raise ClassitDataError(f"{path}:1: missing column '{name}'")
+        for row, fields in enumerate(reader):
+            where = f"{path}:{reader.line_num}: row {row}"
+            if not fields:
+                continue
+            if len(fields) != len(header):
+                raise ClassitDataError(f"{where}: {len(fields)} fields, the header has {len(header)}")
+            record: dict = {"row": row}
+            for name in NUMERIC_COLUMNS:
+                value = fields[column[name]].strip()
+                if value in PANDAS_NA_VALUES:
+                    record[name] = math.nan
+                    continue
+                try:
+                    record[name] = float(value)
+                except ValueError:
+                    raise ClassitDataError(f"{where}, column '{name}': {value[:40]!r} is not a number") from None
+            item = fields[column["item"]]
+            record["item"] = "None" if item in PANDAS_NA_VALUES else item
+            record["word"] = fields[column["word"]]
+            prev_item = fields[column["prev_item"]]
+            missing = prev_item == "" if restore_none_in_prev_item else prev_item in PANDAS_NA_VALUES
+            record["prev_item"] = None if missing else prev_item
+            record["prev_word"] = fields[column["prev_word"]] if not missing else None
+            if not record["word"].strip():
+                raise ClassitDataError(f"{where}, column 'word': empty")
+            if record["prev_item"] is not None and not (record["prev_word"] or "").strip():
+                raise ClassitDataError(f"{where}, column 'prev_word': empty although prev_item is given")
+            rows.append(record)
+    return rows
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off"}
+    return bool(value)
+
+
+def load_reading(
+    surprisal: str = "babylm2025",
+    restore_none_in_prev_item: bool = False,
+    data_dir=None,
+    check_counts=True,
+    **_,
+) -> dict:
+    """``custom_dataset`` loader: the reading rows as a ``test`` split."""
+    if surprisal not in RULES:
+        raise ClassitDataError(f"reading: unknown surprisal rule '{surprisal}' (expected one of {', '.join(RULES)})")
+    path = find_file(READING_FILE, data_dir)
+    if path is None:
+        raise ClassitDataError(f"{READING_FILE}: not found in the evaluation-data folder (full_eval/{READING_FILE})")
+    rows = read_reading_csv(path, _flag(restore_none_in_prev_item))
+    if _flag(check_counts) and len(rows) != READING_ROWS:
+        raise ClassitDataError(
+            f"{path}: {len(rows)} rows, the official release has {READING_ROWS} "
+            f"(pass check_counts=false in --metadata to evaluate a modified file)"
+        )
+    return {"test": datasets.Dataset.from_list(rows)}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Surprisal rules (request encoders for classit-hf)
+# --------------------------------------------------------------------------------------------------------------
+def _last_token_scored(context_ids: Sequence[int], target: int) -> Encoded:
+    """The context followed by one target token, of which only that target is scored."""
+    return Encoded(list(context_ids) + [int(target)], [False] * (len(context_ids) - 1) + [True])
+
+
+def encode_babylm2025_word(tokenizer, pairs: Sequence[tuple[str, str]]) -> list[list[Encoded]]:
+    """The 2025 ``get_p2`` rule: one sequence per sub-token of the word, re-tokenizing the growing context string.
+
+    log p(word | item) = Σ_k log p(t_k | tok(item + decode(w_1) + … + decode(w_{k-1}))), where w = tok(word) without
+    special tokens and t_1 = w_1, t_k = tok(decode(w_k))[0].
+    """
+    ctx_ids = tokenizer([c for c, _ in pairs])["input_ids"]
+    word_ids = tokenizer([w for _, w in pairs], add_special_tokens=False)["input_ids"]
+    out = []
+    for (context, word), cids, wids in zip(pairs, ctx_ids, word_ids):
+        if not cids:
+            raise ClassitModelError(f"reading: context {context!r} tokenizes to no tokens; nothing to condition on")
+        if not wids:
+            raise ClassitModelError(f"reading: word {word!r} tokenizes to no tokens")
+        seqs = [_last_token_scored(cids, wids[0])]
+        text = context + tokenizer.decode(wids[0])
+        for sub in wids[1:]:
+            piece = tokenizer.decode(sub)
+            piece_ids = tokenizer(piece, add_special_tokens=False)["input_ids"]
+            if not piece_ids:
+                raise ClassitModelError(f"reading: sub-token {sub} of {word!r} decodes to {piece!r}, no tokens")
+            seqs.append(_last_token_scored(tokenizer(text)["input_ids"], piece_ids[0]))
+            text += piece
+        out.append(seqs)
+    return out
+
+
+def encode_standard(tokenizer, pairs: Sequence[tuple[str, str]]) -> list[list[Encoded]]:
+    """de Varda's rule: " " + word scored jointly with its context (classit-hf's default joint tokenization)."""
+    return [[e] for e in encode_babylm2025(tokenizer, pairs)]
+
+
+RULE_ENCODERS: dict[str, Callable] = {"babylm2025": encode_babylm2025_word, "standard": encode_standard}
+TASK_RULES = {"classit_reading": "babylm2025", "classit_reading_standard": "standard"}
+# Task names whose requests this process's classit-hf scored with the task's rule.
+SCORED_BY_CLASSIT: set[str] = set()
+
+
+def register_reading_encoder(task_name: str, rule: str) -> None:
+    """Make classit-hf score ``task_name``'s requests with ``rule`` (and remember that it did)."""
+    encode = RULE_ENCODERS[rule]
+
+    def encoder(tokenizer, pairs):
+        SCORED_BY_CLASSIT.add(task_name)
+        return encode(tokenizer, pairs)
+
+    encoder.__name__ = f"reading_{rule}_encoder"
+    register_request_encoder(task_name, encoder)
+
+
+# Registered at import: lm-eval imports this module (``class: !function``) while building the tasks, after the
+# model was created and before any request runs. ReadingTask registers again under its configured name.
+for _name, _rule in TASK_RULES.items():
+    register_reading_encoder(_name, _rule)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The task
+# --------------------------------------------------------------------------------------------------------------
+class ReadingTask(ConfigurableTask):
+    """Two loglikelihood requests per word (the word, and the previous word for the spill-over predictor)."""
+
+    def __init__(self, config: dict | None = None):
+        config = {k: v for k, v in (config or {}).items() if k != "class"}
+        super().__init__(config=config)
+        self.rule = (self.config.dataset_kwargs or {}).get("surprisal", "babylm2025")
+        if self.rule not in RULES:
+            raise ClassitDataError(f"{self.config.task}: unknown surprisal rule '{self.rule}'")
+        register_reading_encoder(self.config.task, self.rule)
+
+    def _continuation(self, word: str) -> str:
+        return word if self.rule == "babylm2025" else " " + word
+
+    def construct_requests(self, doc: dict, ctx, **kwargs) -> list[Instance]:
+        # The context is the row's own item: few-shot examples, system prompts and chat templates do not apply.
+        kwargs.pop("apply_chat_template", None)
+        kwargs.pop("chat_template", None)
+        pairs = [(doc["item"], self._continuation(doc["word"]))]
+        if doc["prev_item"] is not None:
+            pairs.append((doc["prev_item"], self._continuation(doc["prev_word"])))
+        return [Instance(request_type="loglikelihood", doc=doc, arguments=p, idx=i, **kwargs) for i, p in enumerate(pairs)]
+
+    def process_results(self, doc: dict, results) -> dict:
+        pred = -float(results[0][0])
+        prev_pred = -float(results[1][0]) if len(results) > 1 else math.nan
+        values = {"pred": pred, "prev_pred": prev_pred, **{name: doc[name] for name in NUMERIC_COLUMNS}}
+        et = {k: values[k] for k in ("pred", *stats.ET_PREDICTORS)}
+        out = {
+            "eye_tracking": {**et, **{dv: values[dv] for dv in stats.ET_DVS}},
+            "self_paced_reading": {k: values[k] for k in ("pred", *stats.SPR_PREDICTORS, stats.SPR_DV)},
+        }
+        for dv in stats.ET_DVS:
+            out[f"eye_tracking_{dv}"] = {**et, dv: values[dv]}
+        for dv in (*stats.READING_DVS, *stats.EEG_DVS):
+            out[f"r_{dv}"] = {"pred": pred, dv: values[dv]}
+        out["surprisal"] = pred
+        out["classit_hf_scored"] = float(self.config.task in SCORED_BY_CLASSIT)
+        return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Task-level aggregations (metric_list[].aggregation)
+# --------------------------------------------------------------------------------------------------------------
+def _frame(items: Sequence[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(items), dtype=float)
+    bad = ~frame["pred"].map(math.isfinite)
+    if bad.any():  # cannot happen with finite logits; never let an infinite surprisal reach the regression
+        log.warning("reading: %d non-finite surprisal value(s) treated as missing", int(bad.sum()))
+        frame.loc[bad, "pred"] = math.nan
+    return frame
+
+
+def eye_tracking(items: Sequence[dict]) -> float:
+    return stats.eye_tracking_score(_frame(items))
+
+
+def self_paced_reading(items: Sequence[dict]) -> float:
+    return stats.self_paced_reading(_frame(items)).score
+
+
+def _eye_tracking_dv(dv: str) -> Callable:
+    def aggregate(items: Sequence[dict]) -> float:
+        return stats.eye_tracking(_frame(items), dv).score
+
+    aggregate.__name__ = f"eye_tracking_{dv}"
+    return aggregate
+
+
+def _pearson(dv: str) -> Callable:
+    def aggregate(items: Sequence[dict]) -> float:
+        return stats.correlation(_frame(items), dv)
+
+    aggregate.__name__ = f"r_{dv}"
+    return aggregate
+
+
+eye_tracking_RTfirstfix = _eye_tracking_dv("RTfirstfix")
+eye_tracking_RTfirstpass = _eye_tracking_dv("RTfirstpass")
+eye_tracking_RTgopast = _eye_tracking_dv("RTgopast")
+eye_tracking_RTrightbound = _eye_tracking_dv("RTrightbound")
+r_RTfirstfix = _pearson("RTfirstfix")
+r_RTfirstpass = _pearson("RTfirstpass")
+r_RTgopast = _pearson("RTgopast")
+r_RTrightbound = _pearson("RTrightbound")
+r_self_paced_reading_time = _pearson("self_paced_reading_time")
+r_ELAN = _pearson("ELAN")
+r_LAN = _pearson("LAN")
+r_N400 = _pearson("N400")
+r_P600 = _pearson("P600")
+r_EPNP = _pearson("EPNP")
+r_PNP = _pearson("PNP")
+
+
+def all_scored(values: Sequence[float]) -> float:
+    """1.0 if classit-hf scored every request with the task's rule in this process, else 0.0 (and a warning)."""
+    ok = float(min(values, default=0.0))
+    if ok < 1.0:
+        log.warning(
+            "reading: the surprisals were not computed by classit-hf's reading rule in this process (another model "
+            "such as plain --model hf, or requests served from --use_cache). classit_reading's BabyLM 2025 parity "
+            "needs --model classit-hf; see task_yamls/reading/README.md"
+        )
+    return ok
