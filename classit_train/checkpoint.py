@@ -1,0 +1,84 @@
+"""Checkpoint folders and their state files.
+
+Every checkpoint -- the Trainer's every-N-steps ``checkpoint-N`` folders and the end-of-stage model folders -- is a
+normal Hugging Face model folder (config, weights, tokenizer) plus ``classit_state.json``:
+
+    {"stage": "merged", "stage_index": 1, "num_stages": 2, "stage_step": 120, "global_step": 420,
+     "tokens_seen": 123456, "words_seen": 98765, "stage_complete": false, "budget_max_words": null, ...}
+
+Folders are written under a temporary name and renamed into place only when complete, so a folder with the final
+name is always whole (a crash leaves at most a hidden ``.staging``/``.tmp-*`` folder, cleaned up on restart).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .io_utils import write_json_atomic
+
+STATE_FILE = "classit_state.json"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+@dataclass
+class TrainState:
+    stage: str
+    stage_index: int
+    num_stages: int
+    stage_step: int = 0
+    global_step: int = 0
+    tokens_seen: int = 0
+    words_seen: int = 0
+    stage_complete: bool = False
+    budget_max_words: int | None = None
+    budget_exhausted: bool = False
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def write_state(folder: str | os.PathLike, state: TrainState) -> None:
+    write_json_atomic(Path(folder) / STATE_FILE, state.to_json())
+
+
+def read_state(folder: str | os.PathLike) -> TrainState | None:
+    path = Path(folder) / STATE_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return TrainState(**{k: data[k] for k in TrainState.__dataclass_fields__ if k in data})
+
+
+def is_complete(folder: str | os.PathLike) -> bool:
+    """A checkpoint folder counts only if it has its state file (written last) and weights."""
+    folder = Path(folder)
+    has_weights = any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
+    return folder.is_dir() and (folder / STATE_FILE).is_file() and has_weights
+
+
+def latest_checkpoint(trainer_dir: str | os.PathLike) -> Path | None:
+    """The complete ``checkpoint-N`` folder with the largest N, if any."""
+    trainer_dir = Path(trainer_dir)
+    if not trainer_dir.is_dir():
+        return None
+    found = []
+    for child in trainer_dir.iterdir():
+        match = _CHECKPOINT.match(child.name)
+        if match and is_complete(child):
+            found.append((int(match.group(1)), child))
+    return max(found)[1] if found else None
+
+
+def clean_partial(folder: str | os.PathLike) -> None:
+    """Remove temporary folders a killed run may have left behind in ``folder``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if child.name.startswith((".staging", ".tmp-")) or ".old-" in child.name:
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)

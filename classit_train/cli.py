@@ -1,0 +1,203 @@
+"""``classit-train``: tokenizer, data preview/build, train, demo.
+
+    classit-train tokenizer --input 'corpora/**/*.train*' --vocab-size 8192 --output tok/
+    classit-train data preview configs/tiny_merged.yaml --source switchboard -n 3
+    classit-train data build configs/tiny_merged.yaml --output instr_data/
+    classit-train train configs/tiny_merged.yaml --set training.max_steps=50
+    classit-train demo --data ../shared/data --output-dir demo_out
+
+Errors in configs or inputs are reported as one line, ``classit-train: error: <field or file:line>: <what>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from .errors import ClassitTrainError
+
+PROG = "classit-train"
+DEMO_CONFIGS = ("tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Train tokenizers and CLASS-IT-style instruction-tuned BabyLM checkpoints.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tok = sub.add_parser("tokenizer", help="train a byte-level BPE tokenizer (chat template included)")
+    tok.add_argument("--input", nargs="+", required=True, help="text files or globs (.gz ok)")
+    tok.add_argument("--output", required=True, help="folder to save the tokenizer to")
+    tok.add_argument("--vocab-size", type=int, default=8192)
+    tok.add_argument("--no-bos", action="store_true", help="do not prepend a BOS token when encoding")
+    tok.add_argument("--min-frequency", type=int, default=2)
+    tok.add_argument("--max-words", type=int, default=None, help="read at most this many words")
+
+    data = sub.add_parser("data", help="inspect or materialise a config's sources")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    preview = data_sub.add_parser("preview", help="print a few records of each source, formatted, with the trained span marked")
+    preview.add_argument("config")
+    preview.add_argument("--source", action="append", help="only this source (repeatable)")
+    preview.add_argument("-n", type=int, default=3, help="records per source")
+    preview.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    build = data_sub.add_parser("build", help="write each source's records as CLASS-IT-style JSONL (prompt, reply, source, text)")
+    build.add_argument("config")
+    build.add_argument("--output", required=True, help="folder for <source>.jsonl files")
+    build.add_argument("--source", action="append", help="only this source (repeatable)")
+    build.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+
+    train = sub.add_parser("train", help="run a curriculum config (rerun the same command to resume)")
+    train.add_argument("config")
+    train.add_argument("--output-dir", default=None, help="override output_dir")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value, e.g. training.max_steps=20 or stages.0.epochs=2")
+
+    demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
+    demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
+    demo.add_argument("--output-dir", required=True)
+    demo.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for all three configs")
+    return parser
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def cmd_tokenizer(args) -> int:
+    from .io_utils import expand_paths
+    from .tokenizer import train_tokenizer
+
+    files = expand_paths(args.input, "--input")
+    tok = train_tokenizer(files, vocab_size=args.vocab_size, add_bos=not args.no_bos,
+                          min_frequency=args.min_frequency, max_words=args.max_words, output_dir=args.output)
+    print(f"saved a {len(tok)}-token tokenizer ({'with' if not args.no_bos else 'without'} BOS) to {args.output}")
+    return 0
+
+
+def _selected_sources(config, names):
+    from .errors import ConfigError
+
+    for name in names or []:
+        if name not in config.sources:
+            raise ConfigError("--source", f"unknown source {name!r} (defined: {', '.join(sorted(config.sources))})")
+    return names or list(config.sources)
+
+
+def cmd_data(args) -> int:
+    from itertools import islice
+
+    from .config import load_config
+    from .sources import iter_source
+
+    config = load_config(args.config, args.set)
+    names = _selected_sources(config, args.source)
+    if args.data_command == "build":
+        out = Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            count = 0
+            tmp = out / f".{name}.jsonl.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                for record in iter_source(config.sources[name], name):
+                    handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+                    count += 1
+            os.replace(tmp, out / f"{name}.jsonl")
+            print(f"{name}: {count:,} records -> {out / f'{name}.jsonl'}")
+        return 0
+
+    tokenizer = _preview_tokenizer(config)
+    for name in names:
+        print(f"=== source {name} ({config.sources[name]['type']}) ===")
+        for record in islice(iter_source(config.sources[name], name), args.n):
+            print(f"--- {record.origin} ({record.num_words} words)")
+            if tokenizer is None:
+                print(json.dumps(record.to_json(), ensure_ascii=False, indent=1))
+                continue
+            from .formatting import IGNORE_INDEX, encode_record
+
+            for ex in encode_record(tokenizer, record, config.data.max_seq_length, loss_on=config.data.loss_on):
+                pieces, trained = [], None
+                for tok_id, label in zip(ex.input_ids, ex.labels):
+                    is_trained = label != IGNORE_INDEX
+                    if is_trained != trained:
+                        pieces.append("[[" if is_trained else "]]" if trained else "")
+                        trained = is_trained
+                    pieces.append(tokenizer.decode([tok_id]))
+                if trained:
+                    pieces.append("]]")
+                print("".join(pieces))
+                print(f"    ({len(ex.input_ids)} tokens, {sum(l != IGNORE_INDEX for l in ex.labels)} trained; [[...]] = loss)")
+    return 0
+
+
+def _preview_tokenizer(config):
+    from .io_utils import expand_vars
+    from .tokenizer import load_tokenizer
+
+    for candidate in (config.tokenizer.path, config.model.init_from,
+                      str(Path(config.output_dir) / "tokenizer") if config.tokenizer.train_files else None):
+        if candidate:
+            path = Path(expand_vars(candidate, "tokenizer.path"))
+            if (path / "tokenizer.json").is_file():
+                return load_tokenizer(path)
+    print("(no tokenizer available yet: showing raw records)")
+    return None
+
+
+def cmd_train(args) -> int:
+    from .config import load_config
+    from .trainer import run_curriculum
+
+    overrides = list(args.set)
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    config = load_config(args.config, overrides)
+    final = run_curriculum(config)
+    print(f"final checkpoint: {final}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .config import load_config
+    from .errors import ConfigError
+    from .trainer import run_curriculum
+
+    if not args.data:
+        raise ConfigError("--data", "give the data folder (the one holding corpora/) or set CLASSIT_SHARED_DATA")
+    os.environ["CLASSIT_SHARED_DATA"] = str(Path(args.data).resolve())
+    out = Path(args.output_dir)
+    base = out / "tiny-pretrain"
+    for name in DEMO_CONFIGS:
+        run_dir = out / name.removesuffix(".yaml").replace("_", "-")
+        overrides = [f"output_dir={run_dir}"] + ([f"model.init_from={base / 'final'}"] if name != DEMO_CONFIGS[0] else [])
+        path = resources.files("classit_train").joinpath(f"configs/{name}")
+        with resources.as_file(path) as config_path:
+            config = load_config(config_path, overrides + list(args.set))
+        print(f"== {name} -> {run_dir}")
+        final = run_curriculum(config)
+        print(f"   final checkpoint: {final}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging()
+    commands = {"tokenizer": cmd_tokenizer, "data": cmd_data, "train": cmd_train, "demo": cmd_demo}
+    try:
+        return commands[args.command](args)
+    except ClassitTrainError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

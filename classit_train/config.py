@@ -1,0 +1,298 @@
+"""The run configuration: dataclasses loaded from YAML with one-line errors that name the field.
+
+A config has a ``sources`` table (name -> source spec) and an ordered list of ``stages``; each stage mixes some
+of the sources with weights and may override the training defaults (epochs, learning rate, schedule ...).
+See configs/*.yaml and docs/training.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import ConfigError
+
+
+@dataclass
+class TokenizerConfig:
+    """Use an existing tokenizer (``path``) or train one (``train_files``) and save it to ``path``."""
+
+    path: str | None = None
+    train_files: list[str] = field(default_factory=list)
+    vocab_size: int = 8192
+    add_bos: bool = True
+    min_frequency: int = 2
+    max_words: int | None = None
+
+
+@dataclass
+class ModelConfig:
+    """Start from a preset (random init) or from an existing checkpoint (``init_from``)."""
+
+    preset: str | None = "tiny"
+    init_from: str | None = None
+    attn_implementation: str = "sdpa"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    max_seq_length: int = 512
+    packing: bool = True
+    loss_on: Literal["reply", "all"] = "reply"
+    seed: int = 42
+
+
+@dataclass
+class BudgetConfig:
+    """BabyLM budget: words seen (counting repeats) over the whole curriculum."""
+
+    max_words: int | None = None
+    mode: Literal["enforce", "warn", "off"] = "enforce"
+
+
+@dataclass
+class TrainingConfig:
+    """Defaults for every stage; names and meanings are those of ``transformers.TrainingArguments``."""
+
+    per_device_train_batch_size: int = 8
+    gradient_accumulation_steps: int = 1
+    learning_rate: float = 3e-4
+    lr_scheduler_type: str = "cosine"
+    warmup_ratio: float = 0.0
+    warmup_steps: int = 0
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    adam_beta2: float = 0.999
+    num_train_epochs: float = 1.0
+    max_steps: int = -1
+    save_steps: int = 500
+    save_total_limit: int | None = None
+    logging_steps: int = 10
+    seed: int = 42
+    bf16: bool = False
+    report_to: list[str] = field(default_factory=lambda: ["none"])
+    ddp_backend: str | None = None
+    dataloader_num_workers: int = 0
+    disable_tqdm: bool = False
+    extra_args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StageSource:
+    source: str
+    weight: float = 1.0
+
+
+@dataclass
+class StageConfig:
+    name: str
+    sources: list[StageSource]
+    epochs: float | None = None
+    learning_rate: float | None = None
+    lr_scheduler_type: str | None = None
+    warmup_ratio: float | None = None
+    max_steps: int | None = None
+    loss_on: Literal["reply", "all"] | None = None
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunConfig:
+    output_dir: str
+    sources: dict[str, dict[str, Any]]
+    stages: list[StageConfig]
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    config_path: str | None = None
+
+    def stage_training(self, stage: StageConfig) -> TrainingConfig:
+        """The training settings of one stage: defaults, then the stage's shorthands and ``training`` overrides."""
+        values = dataclasses.asdict(self.training)
+        values.update({k: v for k, v in {
+            "num_train_epochs": stage.epochs, "learning_rate": stage.learning_rate,
+            "lr_scheduler_type": stage.lr_scheduler_type, "warmup_ratio": stage.warmup_ratio,
+            "max_steps": stage.max_steps}.items() if v is not None})
+        values.update(stage.training)
+        return from_dict(TrainingConfig, values, f"stages.{stage.name}.training")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# dict -> dataclass with field-named errors
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is not None:
+        return getattr(origin, "__name__", str(origin))
+    return "null" if tp is type(None) else getattr(tp, "__name__", str(tp))
+
+
+def coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check ``value`` against the annotation ``tp`` (converting YAML ints to floats, dicts to dataclasses)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return coerce(value, arg, where)
+            except ConfigError as err:
+                errors.append(err)
+        raise ConfigError(where, f"expected {_type_name(tp)}, got {value!r}")
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(where, f"must be one of {', '.join(repr(a) for a in args)}; got {value!r}")
+        return value
+    if origin is list:
+        if isinstance(value, (str, dict)) or not isinstance(value, (list, tuple)):
+            if isinstance(value, str) and args and args[0] is str:
+                value = [value]  # a single string where a list of strings is expected
+            else:
+                raise ConfigError(where, f"expected a list, got {value!r}")
+        return [coerce(v, args[0] if args else Any, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(where, f"expected a mapping, got {value!r}")
+        return {str(k): coerce(v, args[1] if args else Any, f"{where}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(where, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise ConfigError(where, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, str):
+            try:
+                return float(value)  # YAML reads 3e-4 as a string
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(where, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(where, f"expected a string, got {value!r}")
+        return value
+    return value
+
+
+def from_dict(cls: type, data: Any, where: str = ""):
+    """Build dataclass ``cls`` from ``data``; unknown, missing or mistyped fields raise a ConfigError."""
+    label = where or cls.__name__
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(label, f"expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls) if f.init and f.repr}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{where}.{key}" if where else str(key),
+                              f"unknown field (allowed: {', '.join(sorted(known))})")
+    values = {}
+    for name, f in known.items():
+        path = f"{where}.{name}" if where else name
+        if name in data:
+            values[name] = coerce(data[name], hints[name], path)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(path, "required field is missing")
+    return cls(**values)
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node: Any = data
+    for key in keys[:-1]:
+        if isinstance(node, list):
+            node = node[int(key)]
+        else:
+            node = node.setdefault(key, {})
+    if isinstance(node, list):
+        node[int(keys[-1])] = value
+    else:
+        node[keys[-1]] = value
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read a YAML config; ``overrides`` are ``dotted.key=yaml_value`` strings applied before validation."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config", f"file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError("config", f"{path}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError("config", f"{path}: expected a mapping at the top level")
+    for item in overrides or []:
+        if "=" not in item:
+            raise ConfigError("--set", f"expected KEY=VALUE, got {item!r}")
+        key, raw = item.split("=", 1)
+        try:
+            _set_dotted(data, key.strip(), yaml.safe_load(raw))
+        except (ValueError, IndexError, TypeError):
+            raise ConfigError(key.strip(), f"cannot apply override {item!r}") from None
+    data.setdefault("config_path", str(path))
+    return parse_config(data)
+
+
+def parse_config(data: dict) -> RunConfig:
+    """Validate a config mapping (already read from YAML)."""
+    from .models import PRESETS
+    from .sources import validate_source_spec
+
+    config = from_dict(RunConfig, data)
+    if not config.stages:
+        raise ConfigError("stages", "at least one stage is required")
+    for name, spec in config.sources.items():
+        validate_source_spec(spec, f"sources.{name}")
+    seen = set()
+    for i, stage in enumerate(config.stages):
+        if stage.name in seen:
+            raise ConfigError(f"stages[{i}].name", f"duplicate stage name {stage.name!r}")
+        seen.add(stage.name)
+        if not stage.sources:
+            raise ConfigError(f"stages[{i}].sources", "a stage needs at least one source")
+        for j, ref in enumerate(stage.sources):
+            if ref.source not in config.sources:
+                raise ConfigError(f"stages[{i}].sources[{j}].source",
+                                  f"unknown source {ref.source!r} (defined: {', '.join(sorted(config.sources))})")
+            if ref.weight <= 0:
+                raise ConfigError(f"stages[{i}].sources[{j}].weight", f"must be > 0, got {ref.weight}")
+        config.stage_training(stage)  # validates the overrides
+    if config.model.init_from is None and config.model.preset not in PRESETS:
+        raise ConfigError("model.preset", f"unknown preset {config.model.preset!r} (choose from {', '.join(PRESETS)})")
+    if config.tokenizer.path is None and not config.tokenizer.train_files and config.model.init_from is None:
+        raise ConfigError("tokenizer", "set tokenizer.path (an existing tokenizer) or tokenizer.train_files")
+    if config.data.max_seq_length < 8:
+        raise ConfigError("data.max_seq_length", f"must be at least 8, got {config.data.max_seq_length}")
+    if config.budget.max_words is not None and config.budget.max_words <= 0:
+        raise ConfigError("budget.max_words", "must be a positive number of words")
+    return config

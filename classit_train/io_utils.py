@@ -1,0 +1,104 @@
+"""Small file helpers: path expansion, gzip-aware reading, atomic writes."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import ConfigError, DataError
+
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def expand_vars(value: str, field: str) -> str:
+    """Expand ``${VAR}``, ``${VAR:-default}`` and ``$VAR``; an unset variable is a ConfigError naming ``field``."""
+
+    def repl(match: re.Match) -> str:
+        name, default = match.group(1) or match.group(3), match.group(2)
+        if os.environ.get(name):
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(field, f"environment variable {name} is not set (used in {value!r})")
+
+    return _ENV_VAR.sub(repl, value)
+
+
+def expand_paths(patterns: list[str], field: str) -> list[Path]:
+    """Expand variables and globs; every pattern must match at least one existing file."""
+    paths: list[Path] = []
+    for i, pattern in enumerate(patterns):
+        where = f"{field}[{i}]"
+        expanded = os.path.expanduser(expand_vars(str(pattern), where))
+        matches = sorted(glob.glob(expanded)) if glob.has_magic(expanded) else [expanded]
+        matches = [m for m in matches if os.path.exists(m)]
+        if not matches:
+            raise ConfigError(where, f"no file matches {expanded!r}")
+        paths.extend(Path(m) for m in matches)
+    return paths
+
+
+def open_text(path: str | os.PathLike) -> Any:
+    """Open a UTF-8 text file, transparently decompressing ``.gz``."""
+    path = str(path)
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
+    return open(path, "r", encoding="utf-8", newline="\n")
+
+
+def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line_without_newline)``; undecodable bytes are a DataError naming the line."""
+    lineno = 0
+    try:
+        with open_text(path) as handle:
+            for lineno, line in enumerate(handle, start=1):
+                yield lineno, line.rstrip("\n").rstrip("\r")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}:{lineno + 1}", f"not valid UTF-8 ({err.reason})") from None
+    except (OSError, EOFError) as err:
+        raise DataError(str(path), f"cannot read file ({err})") from None
+
+
+def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
+    """Write JSON to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def publish_dir(tmp_dir: str | os.PathLike, final_dir: str | os.PathLike) -> None:
+    """Atomically move a fully written ``tmp_dir`` to ``final_dir`` (replacing an older one)."""
+    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
+    if final_dir.exists():
+        # os.replace cannot replace a non-empty directory: move the old one aside first.
+        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
+        os.replace(final_dir, old)
+        os.replace(tmp_dir, final_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp_dir, final_dir)
+    _fsync_dir(final_dir.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,315 @@
+"""The curriculum runner: ordered stages, each one run of the transformers Trainer.
+
+Entry point: :func:`run_curriculum`. For every stage it builds the stage's packed rows, a model (a preset, the
+config's ``init_from`` checkpoint, or the previous stage's result), and a :class:`ClassitTrainer`; it resumes from
+the stage's newest complete ``checkpoint-N`` if a previous run was interrupted, and skips stages whose end-of-stage
+folder is already complete. Rerunning the same command after a crash therefore continues where it stopped.
+
+Output layout::
+
+    <output_dir>/config.yaml                    the resolved config
+    <output_dir>/tokenizer/                     trained tokenizer (when tokenizer.train_files is set)
+    <output_dir>/checkpoints/<NN-stage>/checkpoint-<step>/   every save_steps (Trainer format + state file)
+    <output_dir>/<NN-stage>/                    end of each stage: HF model + tokenizer + classit_state.json
+    <output_dir>/final -> <NN-last-stage>       symlink to the last completed stage
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import torch
+import yaml
+from transformers import Trainer, TrainerCallback, TrainingArguments
+from transformers.trainer_utils import rotate_checkpoints
+
+from .checkpoint import STATE_FILE, TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
+from .config import RunConfig, StageConfig, TrainingConfig
+from .data import StageData, build_stage_data
+from .errors import ConfigError
+from .io_utils import expand_paths, expand_vars, publish_dir
+from .models import build_model
+from .packing import PackedCollator, PaddingCollator, RowsDataset
+from .tokenizer import load_tokenizer, train_tokenizer
+
+logger = logging.getLogger(__name__)
+
+
+class ClassitTrainer(Trainer):
+    """The stock Trainer plus: words/tokens-seen accounting, the state file, and atomic checkpoints."""
+
+    def __init__(self, *args, train_state: TrainState, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.train_state = train_state
+        self._pending = torch.zeros(2, dtype=torch.long)  # words, tokens since the last sync (this process)
+        self._staging_dir: str | None = None
+
+    # -- accounting -------------------------------------------------------------------------------------------
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        inputs = dict(inputs)
+        words, tokens = inputs.pop("num_words", None), inputs.pop("num_tokens", None)
+        if model.training and words is not None:
+            self._pending += torch.stack([words.detach().cpu().sum(), tokens.detach().cpu().sum()])
+        # With a KV cache the model skips packed-sequence masking: never build one while training.
+        inputs["use_cache"] = False
+        return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+
+    def sync_counts(self) -> None:
+        """Add every process's words/tokens since the last call to the (global) state; call on all ranks."""
+        pending = self._pending.to(self.args.device)
+        if self.args.world_size > 1:
+            pending = self.accelerator.reduce(pending, reduction="sum")
+        self.train_state.words_seen += int(pending[0])
+        self.train_state.tokens_seen += int(pending[1])
+        self._pending.zero_()
+
+    # -- atomic checkpoints -----------------------------------------------------------------------------------
+    def _get_output_dir(self, trial) -> str:
+        return self._staging_dir or super()._get_output_dir(trial)
+
+    def _save_checkpoint(self, model, trial) -> None:
+        name = f"checkpoint-{self.state.global_step}"
+        staging = os.path.join(self.args.output_dir, ".staging")
+        if self.args.should_save:
+            shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
+        self._staging_dir = staging
+        try:
+            super()._save_checkpoint(model, trial)  # writes <output_dir>/.staging/checkpoint-N on every rank
+        finally:
+            self._staging_dir = None
+        self.accelerator.wait_for_everyone()
+        if self.args.should_save:
+            state = dataclasses.replace(self.train_state, stage_step=self.state.global_step,
+                                        global_step=self.train_state.global_step + self.state.global_step)
+            write_state(os.path.join(staging, name), state)
+            publish_dir(os.path.join(staging, name), os.path.join(self.args.output_dir, name))
+            try:
+                os.rmdir(staging)
+            except OSError:
+                pass
+            if self.args.save_total_limit:
+                rotate_checkpoints(output_dir=self.args.output_dir, save_total_limit=self.args.save_total_limit,
+                                   best_model_checkpoint=None, use_mtime=False)
+        self.accelerator.wait_for_everyone()
+
+
+class AccountingCallback(TrainerCallback):
+    """Syncs words/tokens seen after every optimizer step and enforces the words budget."""
+
+    def __init__(self, trainer: ClassitTrainer, max_words: int | None, mode: str):
+        self.trainer, self.max_words, self.mode = trainer, max_words, mode
+        self.warned = False
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.trainer.sync_counts()
+        seen = self.trainer.train_state.words_seen
+        if self.max_words is not None and seen >= self.max_words and self.mode != "off":
+            if self.mode == "enforce":
+                self.trainer.train_state.budget_exhausted = True
+                control.should_training_stop = True
+                control.should_save = False
+                logger.warning("words budget reached (%d >= %d): stopping", seen, self.max_words)
+            elif not self.warned:
+                logger.warning("words budget exceeded (%d >= %d); budget.mode=warn, continuing", seen, self.max_words)
+                self.warned = True
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs is not None and "loss" in logs:
+            logs["words_seen"] = self.trainer.train_state.words_seen
+            logs["tokens_seen"] = self.trainer.train_state.tokens_seen
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int) -> TrainingArguments:
+    """``TrainingArguments`` for one stage (``warmup_ratio`` maps to transformers 5's fractional ``warmup_steps``)."""
+    warmup = tc.warmup_steps if tc.warmup_steps else tc.warmup_ratio
+    kwargs = dict(
+        output_dir=output_dir,
+        per_device_train_batch_size=tc.per_device_train_batch_size,
+        gradient_accumulation_steps=tc.gradient_accumulation_steps,
+        learning_rate=tc.learning_rate,
+        lr_scheduler_type=tc.lr_scheduler_type,
+        warmup_steps=warmup,
+        weight_decay=tc.weight_decay,
+        max_grad_norm=tc.max_grad_norm,
+        adam_beta2=tc.adam_beta2,
+        num_train_epochs=tc.num_train_epochs,
+        max_steps=tc.max_steps,
+        save_strategy="steps",
+        save_steps=tc.save_steps,
+        save_total_limit=tc.save_total_limit,
+        logging_steps=tc.logging_steps,
+        logging_first_step=True,
+        seed=tc.seed,
+        data_seed=tc.seed,
+        bf16=tc.bf16,
+        report_to=tc.report_to,
+        ddp_backend=tc.ddp_backend,
+        dataloader_num_workers=tc.dataloader_num_workers,
+        disable_tqdm=tc.disable_tqdm,
+        remove_unused_columns=False,
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )
+    kwargs.update(tc.extra_args)
+    try:
+        return TrainingArguments(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("training", f"invalid TrainingArguments: {str(exc).splitlines()[0]}") from None
+
+
+def prepare_tokenizer(config: RunConfig, output_dir: Path, is_main: bool = True):
+    """Load ``tokenizer.path``, or train one from ``tokenizer.train_files`` (once) and save it."""
+    tc = config.tokenizer
+    if tc.train_files:
+        target = Path(expand_vars(tc.path, "tokenizer.path")) if tc.path else output_dir / "tokenizer"
+        if not (target / "tokenizer.json").is_file():
+            files = expand_paths(tc.train_files, "tokenizer.train_files")
+            if is_main:
+                tmp = target.with_name(f".tmp-{target.name}")
+                shutil.rmtree(tmp, ignore_errors=True)
+                train_tokenizer(files, vocab_size=tc.vocab_size, add_bos=tc.add_bos, min_frequency=tc.min_frequency,
+                                max_words=tc.max_words, output_dir=tmp)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                publish_dir(tmp, target)
+        return target
+    if tc.path:
+        path = Path(expand_vars(tc.path, "tokenizer.path"))
+        if not (path / "tokenizer.json").is_file() and not (path / "tokenizer_config.json").is_file():
+            raise ConfigError("tokenizer.path", f"no tokenizer found in {path}")
+        return path
+    return Path(expand_vars(config.model.init_from, "model.init_from"))
+
+
+def _barrier() -> None:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+
+
+def _is_main() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def make_collator(config: RunConfig, tokenizer, attn_implementation: str):
+    if not config.data.packing:
+        return PaddingCollator(tokenizer.pad_token_id)
+    return PackedCollator(tokenizer.pad_token_id, flatten=attn_implementation.startswith("flash"))
+
+
+def run_curriculum(config: RunConfig, stage_data_hook=None) -> Path:
+    """Train every stage of ``config`` (resuming where a previous run stopped); returns the final model folder."""
+    out = Path(expand_vars(config.output_dir, "output_dir"))
+    out.mkdir(parents=True, exist_ok=True)
+    if _is_main():
+        clean_partial(out)
+        (out / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False), encoding="utf-8")
+
+    tokenizer_dir = prepare_tokenizer(config, out, is_main=_is_main())
+    if config.tokenizer.train_files and not _is_main():
+        import time
+
+        while not (tokenizer_dir / "tokenizer.json").is_file():  # rank 0 is training it
+            time.sleep(1)
+    tokenizer = load_tokenizer(tokenizer_dir)
+
+    previous: Path | None = Path(expand_vars(config.model.init_from, "model.init_from")) if config.model.init_from else None
+    if previous is not None and not (previous / "config.json").is_file():
+        raise ConfigError("model.init_from", f"no Hugging Face model folder at {previous}")
+    state = None
+    if previous is not None and read_state(previous) is not None:
+        base = read_state(previous)  # continue the words/tokens count of the run we start from
+        state = TrainState(stage="", stage_index=-1, num_stages=len(config.stages), global_step=base.global_step,
+                           tokens_seen=base.tokens_seen, words_seen=base.words_seen)
+    last_done: Path | None = None
+    for index, stage in enumerate(config.stages):
+        stage_dir = out / f"{index + 1:02d}-{stage.name}"
+        if is_complete(stage_dir):
+            done = read_state(stage_dir)
+            logger.info("stage %s already complete (%s), skipping", stage.name, stage_dir)
+            previous, state, last_done = stage_dir, done, stage_dir
+            if done.budget_exhausted:
+                break
+            continue
+        if state is not None and state.budget_exhausted:
+            break
+        state = run_stage(config, index, stage, tokenizer, previous, state, stage_dir, stage_data_hook)
+        previous, last_done = stage_dir, stage_dir
+        if state.budget_exhausted:
+            logger.warning("words budget exhausted after stage %s: remaining stages skipped", stage.name)
+            break
+    if last_done is not None and _is_main():
+        link = out / "final"
+        tmp_link = out / ".tmp-final"
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(last_done.name, tmp_link)
+        os.replace(tmp_link, link)
+    _barrier()
+    return out / "final"
+
+
+def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, previous: Path | None,
+              state: TrainState | None, stage_dir: Path, stage_data_hook=None) -> TrainState:
+    """Run one stage with the Trainer and publish its end-of-stage folder."""
+    tc = config.stage_training(stage)
+    trainer_dir = stage_dir.parent / "checkpoints" / stage_dir.name
+    if _is_main():
+        clean_partial(trainer_dir)
+    data: StageData = build_stage_data(config, stage, tokenizer, show_progress=_is_main())
+    if stage_data_hook is not None:
+        stage_data_hook(stage, data)
+    logger.info("stage %d/%d %s: %s", index + 1, len(config.stages), stage.name, data.summary())
+
+    attn = config.model.attn_implementation
+    if previous is not None:
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(str(previous), attn_implementation=attn)
+    else:
+        model = build_model(config.model.preset, tokenizer, seed=tc.seed, attn_implementation=attn,
+                            **config.model.overrides)
+    if len(tokenizer) > model.config.vocab_size:
+        raise ConfigError("tokenizer", f"tokenizer has {len(tokenizer)} tokens but the model only {model.config.vocab_size}")
+
+    start = TrainState(stage=stage.name, stage_index=index, num_stages=len(config.stages),
+                       global_step=state.global_step if state else 0,
+                       tokens_seen=state.tokens_seen if state else 0, words_seen=state.words_seen if state else 0,
+                       budget_max_words=config.budget.max_words)
+    resume = latest_checkpoint(trainer_dir)
+    train_state = dataclasses.replace(start)
+    if resume is not None:
+        saved = read_state(resume)
+        train_state.words_seen, train_state.tokens_seen = saved.words_seen, saved.tokens_seen
+        logger.info("resuming stage %s from %s", stage.name, resume)
+
+    args = training_arguments(tc, str(trainer_dir), config.data.max_seq_length)
+    trainer = ClassitTrainer(model=model, args=args, train_dataset=RowsDataset(data.rows),
+                             data_collator=make_collator(config, tokenizer, attn), processing_class=tokenizer,
+                             train_state=train_state)
+    trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
+    if config.budget.max_words is not None and config.budget.mode != "off":
+        planned = train_state.words_seen + int(data.num_words * tc.num_train_epochs)
+        if tc.max_steps <= 0 and planned > config.budget.max_words:
+            logger.warning("stage %s would reach %d words seen, over the budget of %d (budget.mode=%s)",
+                           stage.name, planned, config.budget.max_words, config.budget.mode)
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+
+    final = dataclasses.replace(trainer.train_state, stage_step=trainer.state.global_step,
+                                global_step=start.global_step + trainer.state.global_step, stage_complete=True)
+    tmp = stage_dir.with_name(f".tmp-{stage_dir.name}")
+    if _is_main():
+        shutil.rmtree(tmp, ignore_errors=True)
+    _barrier()
+    trainer.save_model(str(tmp))  # model, config, generation config, tokenizer (rank 0 writes)
+    _barrier()
+    if _is_main():
+        write_state(tmp, final)
+        publish_dir(tmp, stage_dir)
+    _barrier()
+    return final
