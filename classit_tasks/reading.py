@@ -134,6 +134,8 @@ def load_reading(
             f"{path}: {len(rows)} rows, the official release has {READING_ROWS} "
             f"(pass check_counts=false in --metadata to evaluate a modified file)"
         )
+    for row in rows:
+        row["surprisal_rule"] = surprisal
     return {"test": datasets.Dataset.from_list(rows)}
 
 
@@ -179,7 +181,7 @@ def encode_standard(tokenizer, pairs: Sequence[tuple[str, str]]) -> list[list[En
 
 RULE_ENCODERS: dict[str, Callable] = {"babylm2025": encode_babylm2025_word, "standard": encode_standard}
 TASK_RULES = {"classit_reading": "babylm2025", "classit_reading_standard": "standard"}
-# Task names whose requests this process's classit-hf scored with the task's rule.
+# Surprisal rules that this process's classit-hf has applied to reading requests.
 SCORED_BY_CLASSIT: set[str] = set()
 
 
@@ -188,7 +190,7 @@ def register_reading_encoder(task_name: str, rule: str) -> None:
     encode = RULE_ENCODERS[rule]
 
     def encoder(tokenizer, pairs):
-        SCORED_BY_CLASSIT.add(task_name)
+        SCORED_BY_CLASSIT.add(rule)
         return encode(tokenizer, pairs)
 
     encoder.__name__ = f"reading_{rule}_encoder"
@@ -215,34 +217,38 @@ class ReadingTask(ConfigurableTask):
             raise ClassitDataError(f"{self.config.task}: unknown surprisal rule '{self.rule}'")
         register_reading_encoder(self.config.task, self.rule)
 
-    def _continuation(self, word: str) -> str:
-        return word if self.rule == "babylm2025" else " " + word
-
     def construct_requests(self, doc: dict, ctx, **kwargs) -> list[Instance]:
         # The context is the row's own item: few-shot examples, system prompts and chat templates do not apply.
         kwargs.pop("apply_chat_template", None)
         kwargs.pop("chat_template", None)
-        pairs = [(doc["item"], self._continuation(doc["word"]))]
+        space = "" if self.rule == "babylm2025" else " "
+        pairs = [(doc["item"], space + doc["word"])]
         if doc["prev_item"] is not None:
-            pairs.append((doc["prev_item"], self._continuation(doc["prev_word"])))
-        return [Instance(request_type="loglikelihood", doc=doc, arguments=p, idx=i, **kwargs) for i, p in enumerate(pairs)]
+            pairs.append((doc["prev_item"], space + doc["prev_word"]))
+        return [
+            Instance(request_type="loglikelihood", doc=doc, arguments=pair, idx=i, **kwargs)
+            for i, pair in enumerate(pairs)
+        ]
 
-    def process_results(self, doc: dict, results) -> dict:
-        pred = -float(results[0][0])
-        prev_pred = -float(results[1][0]) if len(results) > 1 else math.nan
-        values = {"pred": pred, "prev_pred": prev_pred, **{name: doc[name] for name in NUMERIC_COLUMNS}}
-        et = {k: values[k] for k in ("pred", *stats.ET_PREDICTORS)}
-        out = {
-            "eye_tracking": {**et, **{dv: values[dv] for dv in stats.ET_DVS}},
-            "self_paced_reading": {k: values[k] for k in ("pred", *stats.SPR_PREDICTORS, stats.SPR_DV)},
-        }
-        for dv in stats.ET_DVS:
-            out[f"eye_tracking_{dv}"] = {**et, dv: values[dv]}
-        for dv in (*stats.READING_DVS, *stats.EEG_DVS):
-            out[f"r_{dv}"] = {"pred": pred, dv: values[dv]}
-        out["surprisal"] = pred
-        out["classit_hf_scored"] = float(self.config.task in SCORED_BY_CLASSIT)
-        return out
+
+def process_results(doc: dict, results) -> dict:
+    """Per-word values for the task-level aggregations: results are the (log-likelihood, is_greedy) of the word's
+    request and, if the row has a previous word, of the previous word's request."""
+    pred = -float(results[0][0])
+    prev_pred = -float(results[1][0]) if len(results) > 1 else math.nan
+    values = {"pred": pred, "prev_pred": prev_pred, **{name: doc[name] for name in NUMERIC_COLUMNS}}
+    et = {k: values[k] for k in ("pred", *stats.ET_PREDICTORS)}
+    out = {
+        "eye_tracking": {**et, **{dv: values[dv] for dv in stats.ET_DVS}},
+        "self_paced_reading": {k: values[k] for k in ("pred", *stats.SPR_PREDICTORS, stats.SPR_DV)},
+    }
+    for dv in stats.ET_DVS:
+        out[f"eye_tracking_{dv}"] = {**et, dv: values[dv]}
+    for dv in (*stats.READING_DVS, *stats.EEG_DVS):
+        out[f"r_{dv}"] = {"pred": pred, dv: values[dv]}
+    out["surprisal"] = pred
+    out["classit_hf_scored"] = float(doc["surprisal_rule"] in SCORED_BY_CLASSIT)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,290 @@
+"""Reading-time task: ΔR² regressions, the BabyLM 2025 surprisal rule, the loader, and the whole task.
+
+The references here are written from the spec (../shared/spec/babylm2025.md, section Reading), not from
+classit_tasks: ΔR² through numpy least squares, surprisal through plain torch forward passes, the 2025 regression
+procedure through pandas + statsmodels as the 2025 ``reading/run.py`` does it.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from classit_tasks import reading
+from classit_tasks import reading_stats as stats
+from classit_tasks.data import ClassitDataError
+from zero_shot_helpers import EVAL_DATA, _plain_model, classit_lm, evaluate, reference_logprob, sample_logliks
+
+READING_CSV = EVAL_DATA / "full_eval" / "reading" / "reading_data.csv"
+ET_TERMS = [("Subtlex_log10", "length"), ("Subtlex_log10", "context_length"), ("length", "context_length")]
+SPR_MAIN = ["Subtlex_log10", "length", "context_length", "prev_length", "prev_pred"]
+SPR_TERMS = [(a, b) for i, a in enumerate(SPR_MAIN) for b in SPR_MAIN[i + 1:]]
+
+
+@pytest.fixture
+def one_thread():
+    """Score on one torch thread: on a shared 2-core box, two spinning OpenMP threads are many times slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# ΔR² against numpy least squares
+# ----------------------------------------------------------------------------------------------------------------
+def synthetic(n: int, effect: float, seed: int = 0) -> pd.DataFrame:
+    """Word-level data whose reading times depend on the baseline predictors and, with ``effect``, on surprisal."""
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame({
+        "Subtlex_log10": rng.normal(12, 2, n),
+        "length": rng.integers(1, 12, n).astype(float),
+        "context_length": rng.integers(1, 20, n).astype(float),
+        "prev_length": rng.integers(1, 12, n).astype(float),
+    })
+    f["pred"] = 0.4 * f["length"] - 0.3 * f["Subtlex_log10"] + rng.normal(8, 2, n)  # correlated with the baseline
+    f["prev_pred"] = rng.normal(8, 2, n)
+    base = 200 + 6 * f["length"] - 4 * f["Subtlex_log10"] + 0.3 * f["length"] * f["context_length"]
+    for dv in (*stats.ET_DVS, stats.SPR_DV):
+        f[dv] = base + 2 * f["prev_pred"] + effect * f["pred"] + rng.normal(0, 15, n)
+    for col in ("Subtlex_log10", "RTgopast", "prev_pred"):  # missing values, as in the real file
+        f.loc[rng.choice(n, 25, replace=False), col] = np.nan
+    return f
+
+
+def numpy_delta_r2(frame: pd.DataFrame, dv: str, main: list[str], terms: list[tuple[str, str]]) -> tuple[float, int]:
+    data = frame[[dv, *main, "pred"]].dropna()
+    y = data[dv].to_numpy()
+
+    def r2(columns):
+        X = np.column_stack([np.ones(len(data)), *columns])
+        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+        resid = y - X @ beta
+        return 1 - resid @ resid / ((y - y.mean()) @ (y - y.mean()))
+
+    cols = [data[c] for c in main] + [data[a] * data[b] for a, b in terms]
+    r2_base, r2_model = r2(cols), r2(cols + [data["pred"]])
+    return 100 * (r2_model - r2_base) / (1 - r2_base), len(data)
+
+
+@pytest.mark.parametrize("effect", [3.0, 0.0], ids=["planted", "none"])
+def test_delta_r2_matches_least_squares(effect):
+    frame = synthetic(1500, effect)
+    for dv in stats.ET_DVS:
+        got = stats.eye_tracking(frame, dv)
+        want, n = numpy_delta_r2(frame, dv, ["Subtlex_log10", "length", "context_length"], ET_TERMS)
+        assert got.n == n and got.score == pytest.approx(want, rel=1e-7, abs=1e-9)
+    spr = stats.self_paced_reading(frame)
+    want, n = numpy_delta_r2(frame, stats.SPR_DV, SPR_MAIN, SPR_TERMS)
+    assert spr.n == n and spr.score == pytest.approx(want, rel=1e-7, abs=1e-9)
+    assert n < 1500 - 25  # rows with a missing value in a used column are dropped
+
+    et = stats.eye_tracking_score(frame)
+    assert et == pytest.approx(np.mean([stats.eye_tracking(frame, dv).score for dv in stats.ET_DVS]))
+    if effect:
+        assert et > 5 and spr.score > 5
+    else:  # nothing to explain: ΔR² ≥ 0 (nested models) and only chance-sized
+        assert 0 <= et < 0.5 and 0 <= spr.score < 0.5
+
+
+def test_aggregations_take_per_document_values():
+    frame = synthetic(400, 3.0, seed=1)
+    items = {}
+    for _, row in frame.iterrows():
+        doc = {name: row.get(name, math.nan) for name in reading.NUMERIC_COLUMNS} | {"surprisal_rule": "babylm2025"}
+        out = reading.process_results(doc, [(-row["pred"], False), (-row["prev_pred"], False)])
+        for metric, value in out.items():
+            items.setdefault(metric, []).append(value)
+    assert reading.eye_tracking(items["eye_tracking"]) == pytest.approx(stats.eye_tracking_score(frame), rel=1e-9)
+    assert reading.self_paced_reading(items["self_paced_reading"]) == pytest.approx(
+        stats.self_paced_reading(frame).score, rel=1e-9
+    )
+    assert reading.eye_tracking_RTgopast(items["eye_tracking_RTgopast"]) == pytest.approx(
+        stats.eye_tracking(frame, "RTgopast").score, rel=1e-9
+    )
+    assert reading.r_RTfirstfix(items["r_RTfirstfix"]) == pytest.approx(frame["pred"].corr(frame["RTfirstfix"]))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Loader
+# ----------------------------------------------------------------------------------------------------------------
+def test_loader_and_the_none_trap():
+    rows = reading.read_reading_csv(READING_CSV)
+    assert len(rows) == 1726
+    # The sentence "None of the city people dress like that." is stored with an empty item for "of": the 2025 code
+    # reads it as NaN and restores "None" in item only, so the next word's prev_item "None" stays missing.
+    assert rows[320]["item"] == "None" and rows[320]["word"] == "of" and rows[320]["prev_item"] is None
+    assert rows[971]["item"] == "None of" and rows[971]["prev_item"] is None
+    assert sum(r["prev_item"] is None for r in rows) == 206
+    assert sum(math.isnan(r["Subtlex_log10"]) for r in rows) == 30
+    fixed = reading.read_reading_csv(READING_CSV, restore_none_in_prev_item=True)
+    assert fixed[971]["prev_item"] == "None" and fixed[971]["prev_word"] == "of"
+    assert sum(r["prev_item"] is None for r in fixed) == 205
+
+
+def _bad_copy(tmp_path, edit) -> None:
+    lines = READING_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "reading").mkdir()
+    (tmp_path / "reading" / "reading_data.csv").write_text("".join(edit(lines)), encoding="utf-8")
+
+
+def test_missing_column_is_a_one_line_error(tmp_path):
+    def drop_rtgopast(lines):
+        frame = pd.read_csv(READING_CSV, keep_default_na=False, dtype=str).drop(columns=["RTgopast"])
+        return [frame.to_csv(index=False)]
+
+    _bad_copy(tmp_path, drop_rtgopast)
+    with pytest.raises(ClassitDataError) as err:
+        reading.load_reading(data_dir=tmp_path)
+    message = str(err.value)
+    assert "missing column 'RTgopast'" in message and "reading_data.csv" in message and "\n" not in message
+
+
+def test_non_numeric_value_is_a_one_line_error(tmp_path):
+    def corrupt(lines):
+        header = lines[0].rstrip("\n").split(",")
+        fields = lines[6].rstrip("\n").split(",")  # data row 5, line 7 (no quoted commas in this row)
+        assert len(fields) == len(header)
+        fields[header.index("RTfirstpass")] = "fast"
+        return lines[:6] + [",".join(fields) + "\n"] + lines[7:]
+
+    _bad_copy(tmp_path, corrupt)
+    with pytest.raises(ClassitDataError) as err:
+        reading.load_reading(data_dir=tmp_path)
+    message = str(err.value)
+    assert "reading_data.csv:7: row 5, column 'RTfirstpass': 'fast' is not a number" in message
+    assert "\n" not in message
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Surprisal: the BabyLM 2025 rule against an independent implementation of the spec
+# ----------------------------------------------------------------------------------------------------------------
+def reference_surprisal_2025(kind: str, item: str, word: str) -> tuple[float, int]:
+    """−ln p(word | item) as the spec describes ``get_p2``; also the number of sub-tokens of the word."""
+    model, tokenizer = _plain_model(kind)
+
+    def next_logprobs(text: str) -> torch.Tensor:  # after the last token of text tokenized with default specials
+        ids = torch.tensor([tokenizer(text)["input_ids"]])
+        with torch.no_grad():
+            return torch.log_softmax(model(ids).logits[0, -1].double(), dim=-1)
+
+    pieces = tokenizer(word, add_special_tokens=False)["input_ids"]  # no leading space
+    total = float(next_logprobs(item)[pieces[0]])
+    context = item + tokenizer.decode(pieces[0])
+    for piece in pieces[1:]:
+        text = tokenizer.decode(piece)
+        target = tokenizer(text, add_special_tokens=False)["input_ids"][0]
+        total += float(next_logprobs(context)[target])
+        context += text
+    return -total, len(pieces)
+
+
+def classit_surprisals(kind: str, task: str, pairs: list[tuple[str, str]]) -> list[float]:
+    from lm_eval.api.instance import Instance
+
+    lm = classit_lm(kind)
+    requests = [
+        Instance("loglikelihood", {}, pair, 0, metadata=(task, i, 1)) for i, pair in enumerate(pairs)
+    ]
+    return [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
+
+
+@pytest.mark.parametrize("kind", ["nobos", "bos"])
+def test_babylm2025_surprisal_matches_the_spec(kind, one_thread):
+    rows = reading.read_reading_csv(READING_CSV)[::12]  # 144 words across all sentences
+    pairs = [(r["item"], r["word"]) for r in rows]
+    got = classit_surprisals(kind, "classit_reading", pairs)
+    want = [reference_surprisal_2025(kind, item, word) for item, word in pairs]
+    assert sum(n > 1 for _, n in want) >= 20  # multi-token words exercise the re-tokenization path
+    np.testing.assert_allclose(got, [s for s, _ in want], rtol=1e-5, atol=2e-4)
+
+
+def test_standard_surprisal_is_the_joint_rule(one_thread):
+    rows = reading.read_reading_csv(READING_CSV)[::60]
+    pairs = [(r["item"], " " + r["word"]) for r in rows]
+    got = classit_surprisals("nobos", "classit_reading_standard", pairs)
+    want = [-reference_logprob("nobos", item, cont) for item, cont in pairs]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-4)
+
+
+def test_surprisal_stays_finite_where_probabilities_underflow(one_thread):
+    """A very peaked model: float32 softmax gives p = 0 (the 2025 code would crash in math.log), log space does not."""
+    import classit_tasks.model  # noqa: F401
+    from lm_eval.api.registry import get_model
+
+    from zero_shot_helpers import tiny_checkpoint
+
+    lm = get_model("classit-hf")(pretrained=str(tiny_checkpoint("nobos")), device="cpu", batch_size=64)
+    with torch.no_grad():
+        lm.model.get_output_embeddings().weight.mul_(400.0)
+    rows = reading.read_reading_csv(READING_CSV)[:40]
+    pairs = [(r["item"], r["word"]) for r in rows]
+    encoded = reading.encode_babylm2025_word(lm.tokenizer, pairs)
+    first = [seqs[0] for seqs in encoded]
+    with torch.no_grad():
+        probs = [
+            torch.softmax(lm.model(torch.tensor([e.ids[:-1]])).logits[0, -1].float(), -1)[e.ids[-1]].item()
+            for e in first
+        ]
+    assert min(probs) == 0.0  # float32 underflow: -math.log(p) would raise
+    from lm_eval.api.instance import Instance
+
+    requests = [Instance("loglikelihood", {}, p, 0, metadata=("classit_reading", i, 1)) for i, p in enumerate(pairs)]
+    surprisal = [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
+    assert all(math.isfinite(s) for s in surprisal) and max(surprisal) > 104  # beyond float32's smallest p
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The whole task on reading_data.csv
+# ----------------------------------------------------------------------------------------------------------------
+def run_2025_regressions(df: pd.DataFrame) -> dict[str, float]:
+    """The 2025 run.py procedure (baseline and model each on their own dropna rows), written from the spec."""
+    et_base = ("Subtlex_log10 + length + context_length + Subtlex_log10:length + Subtlex_log10:context_length"
+               " + length:context_length")
+    spr_base = (" + ".join(SPR_MAIN) + " + " + " + ".join(f"{a}:{b}" for a, b in SPR_TERMS))
+    import statsmodels.formula.api as smf
+
+    def score(dv, base, cols):
+        b = smf.ols(f"{dv} ~ {base}", data=df[[dv, *cols]].dropna()).fit().rsquared
+        m = smf.ols(f"{dv} ~ {base} + pred", data=df[["pred", dv, *cols]].dropna()).fit().rsquared
+        return (m - b) / (1 - b) * 100
+
+    et = [score(dv, et_base, ["Subtlex_log10", "length", "context_length"]) for dv in stats.ET_DVS]
+    return {"eye_tracking": sum(et) / 4, "self_paced_reading": score(stats.SPR_DV, spr_base, SPR_MAIN),
+            "n_et": len(df[["pred", "RTfirstfix", "Subtlex_log10", "length", "context_length"]].dropna()),
+            "n_spr": len(df[["pred", stats.SPR_DV, *SPR_MAIN]].dropna())}
+
+
+def test_whole_task_on_reading_data(one_thread):
+    results = evaluate(["classit_reading"], kind="nobos")
+    res = results["results"]["classit_reading"]
+    assert res["sample_len"] == 1726
+    assert res["classit_hf_scored,none"] == 1.0
+    metrics = {k.split(",")[0]: v for k, v in res.items() if k.endswith(",none") and "_stderr" not in k}
+    assert len(metrics) == 19 and all(math.isfinite(v) for v in metrics.values()), metrics
+
+    # Recompute the scores the 2025 way from the logged per-word log-likelihoods.
+    df = pd.read_csv(READING_CSV, dtype={"item": str})
+    df["item"] = df["item"].fillna("None")
+    pred = np.full(len(df), np.nan)
+    prev_pred = np.full(len(df), np.nan)
+    for doc_id, args, lls in sample_logliks(results["samples"]["classit_reading"]):
+        assert args[0] == (df["item"][doc_id], df["word"][doc_id])
+        pred[doc_id] = -lls[0]
+        if len(lls) > 1:
+            assert args[1] == (df["prev_item"][doc_id], df["prev_word"][doc_id])
+            prev_pred[doc_id] = -lls[1]
+    assert not np.isnan(pred).any()
+    assert np.array_equal(np.isnan(prev_pred), df["prev_item"].isna().to_numpy())  # 206 rows, "None" included
+    df["pred"], df["prev_pred"] = pred, prev_pred
+    want = run_2025_regressions(df)
+    assert (want["n_et"], want["n_spr"]) == (1696, 1496)
+    assert res["eye_tracking,none"] == pytest.approx(want["eye_tracking"], rel=1e-9, abs=1e-12)
+    assert res["self_paced_reading,none"] == pytest.approx(want["self_paced_reading"], rel=1e-9, abs=1e-12)
+    for dv in (*stats.READING_DVS, *stats.EEG_DVS):
+        assert res[f"r_{dv},none"] == pytest.approx(df["pred"].corr(df[dv]), rel=1e-9)
