@@ -41,21 +41,56 @@ def classit_lm(kind: str):
 
 
 @functools.lru_cache(maxsize=None)
-def task_manager():
+def task_manager(data_dir: str = str(EVAL_DATA)):
+    """classit's tasks only; ``data_dir`` reaches the loaders through the task metadata (simple_evaluate ignores
+    its own ``metadata`` argument when it is given a TaskManager)."""
     from lm_eval.tasks import TaskManager
 
-    return TaskManager(include_path=str(TASK_DIR), include_defaults=False)
+    return TaskManager(include_path=str(TASK_DIR), include_defaults=False, metadata={"data_dir": data_dir})
 
 
 def evaluate(tasks, kind="bos", limit=None, data_dir=None, log_samples=True, lm=None):
-    """simple_evaluate on classit-hf with the tiny model of ``kind``; data from ``data_dir`` (default: shared)."""
+    """simple_evaluate on classit-hf with the tiny model of ``kind`` (or ``lm``); data from ``data_dir``."""
     from lm_eval import simple_evaluate
 
-    metadata = {"data_dir": str(data_dir or EVAL_DATA)}
     return simple_evaluate(
-        model=lm or classit_lm(kind), tasks=list(tasks), task_manager=task_manager(), limit=limit,
-        bootstrap_iters=0, log_samples=log_samples, metadata=metadata,
+        model=lm or classit_lm(kind), tasks=list(tasks), task_manager=task_manager(str(data_dir or EVAL_DATA)),
+        limit=limit, bootstrap_iters=0, log_samples=log_samples,
     )
+
+
+# One parity run per tokenizer kind, shared by the EWoK, entity-tracking and WUG test modules.
+PARITY_TASKS = (
+    "classit_ewok_social_properties", "classit_ewok_paper_social_properties", "classit_ewok_fast_physical_dynamics",
+    "classit_entity_tracking_regular_5_ops", "classit_entity_tracking_ambiref_2_ops",
+    "classit_entity_tracking_move_contents_0_ops", "classit_wug_adj_nominalization",
+)
+PARITY_LIMIT = 6
+
+
+@functools.lru_cache(maxsize=None)
+def parity_run(kind: str) -> dict:
+    return evaluate(PARITY_TASKS, kind, limit=PARITY_LIMIT)
+
+
+class FakeLM:
+    """An lm-eval LM whose log-likelihood of (context, continuation) is -len(continuation): no model, and equal
+    lengths give exact ties."""
+
+    def __new__(cls):
+        from lm_eval.api.model import LM
+
+        class _Fake(LM):
+            def loglikelihood(self, requests, disable_tqdm=False):
+                return [(-float(len(req.args[1])), False) for req in requests]
+
+            def loglikelihood_rolling(self, requests, disable_tqdm=False):
+                raise NotImplementedError
+
+            def generate_until(self, requests, disable_tqdm=False):
+                raise NotImplementedError
+
+        return _Fake()
 
 
 def reference_logprob(kind: str, context: str, continuation: str) -> float:
