@@ -1,0 +1,167 @@
+"""``classit-eval``: lm-eval's own command line with classit's tasks and model registered.
+
+    classit-eval [run] --model_args pretrained=CKPT --tasks classit_zero_shot_fast --data_dir DATA [lm-eval flags]
+    classit-eval ls                       list classit's tasks and groups
+    classit-eval tasks-dir                print the task folder for `lm_eval --include_path`
+    classit-eval finetune|report|compare  fine-tuning wrapper, reports, checkpoint comparison
+
+`run` takes every flag of `lm-eval run` and writes the same result files. It differs in three ways: only
+classit's task folder is indexed (the stock CLI indexes ~14k YAMLs on every start), the model defaults to
+`classit-hf` (exact BabyLM 2025 scoring, see docs/parity.md), and bad input ends with a one-line error and exit
+status 2, before any result file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+PROG = "classit-eval"
+# Sub-commands implemented in their own modules: name -> (module, function, help)
+DELEGATED = {
+    "finetune": ("classit_tasks.finetune.cli", "main", "fine-tune and evaluate on (Super)GLUE"),
+    "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
+    "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
+}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
+
+class UsageError(ValueError):
+    """Bad command-line input (one-line message)."""
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def check_checkpoint(model_args: dict) -> None:
+    """A local checkpoint must exist and carry a tokenizer (or name one with tokenizer=)."""
+    pretrained = model_args.get("pretrained")
+    if not pretrained:
+        return
+    path = Path(str(pretrained)).expanduser()
+    looks_local = path.is_absolute() or str(pretrained).startswith(".") or path.exists()
+    if not looks_local:
+        return  # a hub id
+    if not path.is_dir():
+        raise UsageError(f"{pretrained}: checkpoint folder not found")
+    if not (path / "config.json").is_file():
+        raise UsageError(f"{pretrained}: not a Hugging Face checkpoint (no config.json)")
+    if not model_args.get("tokenizer") and not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise UsageError(
+            f"{pretrained}: checkpoint has no tokenizer (none of {', '.join(TOKENIZER_FILES)}); "
+            "save it with the model or pass tokenizer=PATH in --model_args"
+        )
+
+
+def _task_manager_class(task_root: Path):
+    """lm-eval's TaskManager, indexing only classit's folder (plus any --include_path)."""
+    from lm_eval.tasks import TaskManager
+
+    class ClassitTaskManager(TaskManager):
+        def __init__(self, verbosity=None, include_path=None, include_defaults=True, metadata=None):
+            paths = [task_root] + ([include_path] if isinstance(include_path, (str, Path)) else list(include_path or []))
+            super().__init__(verbosity, include_path=paths, include_defaults=False, metadata=metadata)
+
+    return ClassitTaskManager
+
+
+def run(argv: list[str]) -> int:
+    import lm_eval
+    import lm_eval.tasks
+    from lm_eval._cli.run import Run
+
+    from classit_tasks import task_dir
+    from classit_tasks.data import ClassitDataError
+    from classit_tasks.model import ClassitModelError
+    from classit_tasks.summary import print_summary
+
+    parser = argparse.ArgumentParser(prog=PROG)
+    subparsers = parser.add_subparsers(dest="command")
+    run_cmd = Run.create(subparsers)
+    run_parser = run_cmd._parser
+    run_parser.prog = f"{PROG} run"
+    run_parser.add_argument(
+        "--data_dir", default=None, metavar="<path>",
+        help="BabyLM evaluation-data folder (default: $CLASSIT_DATA_DIR)",
+    )
+    args = parser.parse_args(["run", *argv])
+    if args.model is None:
+        args.model = "classit-hf"
+    data_dir = vars(args).pop("data_dir")
+    if data_dir:
+        if not Path(data_dir).is_dir():
+            return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
+        os.environ["CLASSIT_DATA_DIR"] = str(Path(data_dir).resolve())
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+    captured: dict = {}
+    original_evaluate = lm_eval.simple_evaluate
+
+    def evaluate(*a, **kw):
+        model_args = kw.get("model_args")
+        if isinstance(model_args, dict):
+            check_checkpoint(model_args)
+        captured["results"] = original_evaluate(*a, **kw)
+        return captured["results"]
+
+    original_manager = lm_eval.tasks.TaskManager
+    lm_eval.simple_evaluate = evaluate
+    lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
+    try:
+        args.func(args)
+    except (ClassitDataError, ClassitModelError, UsageError) as err:
+        return _fail(str(err))
+    except ValueError as err:
+        if str(err).startswith("Tasks not found"):
+            return _fail(f"{err} (see `{PROG} ls`)")
+        raise
+    finally:
+        lm_eval.simple_evaluate = original_evaluate
+        lm_eval.tasks.TaskManager = original_manager
+    if captured.get("results"):
+        print_summary(captured["results"])
+    return 0
+
+
+def list_tasks() -> int:
+    from lm_eval.tasks import TaskManager
+
+    from classit_tasks import task_dir
+
+    tm = TaskManager(include_path=str(task_dir()), include_defaults=False)
+    print(tm.list_all_tasks())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else ""
+    if command in ("-h", "--help", ""):
+        print(__doc__.strip())
+        return 0
+    if command == "tasks-dir":
+        from classit_tasks import task_dir
+
+        print(task_dir())
+        return 0
+    if command == "ls":
+        return list_tasks()
+    if command in DELEGATED:
+        module, function, _ = DELEGATED[command]
+        try:
+            entry = getattr(importlib.import_module(module), function)
+        except ImportError as err:
+            return _fail(f"'{command}' is not available in this installation ({err})")
+        return int(entry(argv[1:]) or 0)
+    if command == "run":
+        argv = argv[1:]
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Leaderboard-style summary of an lm-eval results dict (BabyLM 2025 convention).
+
+Each task's score is the unweighted mean of its subtasks (what the classit groups compute), shown ×100 like
+the leaderboard; WUG enters as Spearman ρ×100 and reading as ΔR²×100. Ties are summed over the leaf tasks.
+"""
+
+from __future__ import annotations
+
+import math
+
+# Headline metric of a task or group, in order of preference. Task modules may add theirs.
+PRIMARY_METRICS = ["acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
+
+
+def headline(entry: dict) -> tuple[str, float] | None:
+    for metric in PRIMARY_METRICS:
+        value = entry.get(f"{metric},none")
+        if isinstance(value, (int, float)):
+            return metric, float(value)
+    return None
+
+
+def _leaves(results: dict, name: str) -> list[str]:
+    children = results.get("group_subtasks", {}).get(name)
+    if children is None:
+        return [name]
+    return [leaf for child in children for leaf in _leaves(results, child)]
+
+
+def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]:
+    """(task, n, metric, score×100, ties) for each member of the requested top-level groups."""
+    subtasks = results.get("group_subtasks", {})
+    nested = {child for children in subtasks.values() for child in children}
+    roots = [name for name in subtasks if name not in nested]
+    rows = []
+    for root in roots:
+        members = subtasks[root] if subtasks[root] and root.startswith("classit_zero_shot") else [root]
+        for name in members:
+            entry = results["results"].get(name, {})
+            found = headline(entry)
+            if not found:
+                continue
+            leaves = _leaves(results, name)
+            n = sum(results.get("n-samples", {}).get(leaf, {}).get("effective", 0) for leaf in leaves)
+            ties = [results["results"].get(leaf, {}).get("ties,none") for leaf in leaves]
+            tie_total = int(sum(t for t in ties if isinstance(t, (int, float)))) if any(
+                isinstance(t, (int, float)) for t in ties
+            ) else None
+            rows.append((name, n, found[0], 100.0 * found[1], tie_total))
+    return rows
+
+
+def format_summary(results: dict) -> str:
+    rows = summary_rows(results)
+    if not rows:
+        return ""
+    lines = ["| Task | n | Metric | Score (×100) | Ties |", "|---|---:|---|---:|---:|"]
+    for name, n, metric, score, ties in rows:
+        shown = "n/a" if math.isnan(score) else f"{score:.2f}"
+        lines.append(f"| {name} | {n} | {metric} | {shown} | {'' if ties is None else ties} |")
+    return "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines])
+
+
+def print_summary(results: dict) -> None:
+    text = format_summary(results)
+    if text:
+        print(text)
