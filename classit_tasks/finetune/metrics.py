@@ -17,25 +17,47 @@ def compute(metric: str, labels: np.ndarray, preds: np.ndarray) -> float:
     if metric == "f1":
         return float(f1_score(labels, preds, pos_label=1, average="binary", zero_division=0.0))
     if metric == "mcc":
+        if len(set(labels.tolist()) | set(preds.tolist())) < 2:
+            return 0.0  # sklearn's value, without its single-label warning
         return float(matthews_corrcoef(labels, preds))
     raise ValueError(f"unknown metric '{metric}'")
 
 
 def stderr(metric: str, labels: np.ndarray, preds: np.ndarray, seed: int = 1234) -> float:
-    """Standard error over items: analytic for accuracy (as lm-eval's ``mean``), bootstrap for F1 and MCC."""
-    labels, preds = np.asarray(labels), np.asarray(preds)
+    """Standard error over items: analytic for accuracy (as lm-eval's ``mean``), bootstrap for F1 and MCC.
+
+    F1 and MCC depend on the items only through the confusion matrix, so resampling n items with replacement is
+    the same as drawing the confusion counts from Multinomial(n, observed cell frequencies): that is what is drawn.
+    """
+    labels, preds = np.asarray(labels, dtype=np.int64), np.asarray(preds, dtype=np.int64)
     n = len(labels)
     if n < 2:
         return float("nan")
     if metric == "acc":
         correct = (labels == preds).astype(float)
         return float(correct.std(ddof=1) / math.sqrt(n))
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(BOOTSTRAP_ITERS):
-        idx = rng.integers(0, n, n)
-        values.append(compute(metric, labels[idx], preds[idx]))
+    k = int(max(labels.max(), preds.max(), 1)) + 1
+    cells = np.bincount(labels * k + preds, minlength=k * k) / n
+    counts = np.random.default_rng(seed).multinomial(n, cells, size=BOOTSTRAP_ITERS).reshape(-1, k, k)
+    values = _from_confusion(metric, counts)
     return float(np.std(values, ddof=1))
+
+
+def _from_confusion(metric: str, cm: np.ndarray) -> np.ndarray:
+    """F1 (positive class 1) or MCC of a stack of confusion matrices ``cm[b, true, pred]``; 0 where undefined,
+    as sklearn returns. MCC for k classes: (c*s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2))."""
+    cm = cm.astype(float)
+    if metric == "f1":
+        tp, fp, fn = cm[:, 1, 1], cm[:, 0, 1], cm[:, 1, 0]
+        denom = 2 * tp + fp + fn
+        return np.divide(2 * tp, denom, out=np.zeros_like(denom), where=denom > 0)
+    if metric == "mcc":
+        t, p = cm.sum(axis=2), cm.sum(axis=1)
+        c, s = np.trace(cm, axis1=1, axis2=2), cm.sum(axis=(1, 2))
+        num = c * s - (p * t).sum(axis=1)
+        denom = np.sqrt((s**2 - (p**2).sum(axis=1)) * (s**2 - (t**2).sum(axis=1)))
+        return np.divide(num, denom, out=np.zeros_like(num), where=denom > 0)
+    raise ValueError(f"unknown metric '{metric}'")
 
 
 def summarize(per_seed: list[dict[str, float]], metrics: tuple[str, ...]) -> dict[str, float]:

@@ -161,7 +161,8 @@ def load_split(task: GlueTask, split: str, data_dir: str | os.PathLike | None = 
 # lm-eval side: the zero-shot prompt variants (task_yamls/glue/classit_glue_<task>_zeroshot.yaml)
 # --------------------------------------------------------------------------------------------------------------
 def load_zeroshot(glue_task: str, data_dir: str | None = None, **_) -> dict:
-    """``custom_dataset`` of the zero-shot variants: the valid file as a ``validation`` split, plus text_a/text_b."""
+    """``custom_dataset`` of the zero-shot variants: the valid file (the file 2025 reports on) as the ``test`` split,
+    with the two input texts added as columns ``text_a`` / ``text_b``."""
     import datasets
 
     task = TASKS[glue_task]
@@ -169,4 +170,4 @@ def load_zeroshot(glue_task: str, data_dir: str | None = None, **_) -> dict:
     for record in load_split(task, "valid", data_dir):
         text_a, text_b = task.texts(record)
         records.append({**record, "text_a": text_a, "text_b": text_b})
-    return {"validation": datasets.Dataset.from_list(records)}
+    return {"test": datasets.Dataset.from_list(records)}
