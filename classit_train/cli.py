@@ -151,12 +151,13 @@ def _preview_tokenizer(config):
 
 def cmd_train(args) -> int:
     from .config import load_config
-    from .trainer import run_curriculum
 
     overrides = list(args.set)
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
-    config = load_config(args.config, overrides)
+    config = load_config(args.config, overrides)  # validate before the (slow) torch/transformers import
+    from .trainer import run_curriculum
+
     final = run_curriculum(config)
     print(f"final checkpoint: {final}")
     return 0
