@@ -19,8 +19,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", help="headline metric where a task reports it (e.g. acc_ties_half); "
                         "default: acc, spearman, ΔR², the fine-tuning score")
     parser.add_argument("--iters", type=int, default=2000, help="bootstrap / permutation resamples (default 2000)")
-    parser.add_argument("--slow-iters", type=int, default=500,
-                        help="resamples for aggregations that refit per resample, e.g. reading ΔR² (default 500)")
+    parser.add_argument("--slow-iters", type=int, default=1000,
+                        help="resamples for aggregations that refit per resample, e.g. reading ΔR² (default 1000)")
     parser.add_argument("--ci", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     parser.add_argument("--detail", action="store_true", help="also list every subgroup and subtask")

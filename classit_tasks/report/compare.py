@@ -19,7 +19,7 @@ from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.load import Run, TaskItems
-from classit_tasks.report.scores import Settings, aggregation_for, headline_metric, item_metric
+from classit_tasks.report.scores import Settings, aggregation_for, headline_metrics, item_metric
 
 
 @dataclass
@@ -99,21 +99,27 @@ class _LeafResult:
     n: int
 
 
-def _leaf(base: Run, cand: Run, task: str, metric: str, settings: Settings, with_null: bool) -> _LeafResult:
+def _leaf(base: Run, cand: Run, task: str, metric: str, settings: Settings) -> tuple[_LeafResult, object]:
+    """Paired bootstrap (and exact McNemar for 0/1 scores) of one leaf; returns the result and a function that
+    computes the permutation null of the difference on demand."""
     per_item = item_metric(base, task, metric)
     bi, ci = base.items[task], cand.items[task]
     if per_item not in bi.values or per_item not in ci.values:
         raise ReportInputError(f"{bi.path}: field '{per_item}' missing from the samples of {task}")
     b, c = _aligned(bi, ci, per_item)
     agg = aggregation_for(base, task, per_item, b)
+    b, c = agg.arrays(b), agg.arrays(c)
     iters = settings.iters_for(agg)
-    rng = stats.rng_for(settings.seed, task)
-    b_reps, c_reps = stats.paired_bootstrap(agg.batch, b, c, iters, rng)
-    mcnemar = stats.mcnemar_exact(b, c) if agg is M.MEAN and stats.is_binary(b) and stats.is_binary(c) else None
-    null = None
-    if with_null or mcnemar is None:
-        null = stats.permutation_null(agg.batch, b, c, iters, stats.rng_for(settings.seed + 1, task))
-    return _LeafResult(agg.point(b), agg.point(c), c_reps - b_reps, null, mcnemar, bi.n)
+    b_reps, c_reps = stats.paired_bootstrap(agg.batch, b, c, iters, stats.rng_for(settings.seed, task))
+    mcnemar = stats.mcnemar_exact(b, c) if agg.name == "mean" and stats.is_binary(b) and stats.is_binary(c) else None
+
+    def null() -> np.ndarray:
+        rng = stats.rng_for(settings.seed + 1, task)
+        if agg.name == "mean" and b.ndim == 1 and np.isfinite(b).all() and np.isfinite(c).all():
+            return stats.sign_flip_null(c - b, iters, rng)
+        return stats.permutation_null(agg.batch, b, c, iters, rng)
+
+    return _LeafResult(agg.point(b), agg.point(c), c_reps - b_reps, None, mcnemar, bi.n), null
 
 
 def compare_runs(
@@ -132,13 +138,16 @@ def compare_runs(
             raise ReportInputError(f"--tasks {' '.join(tasks)}: matches no task of the baseline or the candidate")
         selected = sorted(set(selected))
     check_same_items(base, cand, selected)
-    cache: dict[tuple[str, str, bool], _LeafResult] = {}
+    cache: dict[tuple[str, str], tuple[_LeafResult, object]] = {}
 
-    def leaf(task: str, metric: str, group: bool) -> _LeafResult:
-        key = (task, metric, group)
+    def leaf(task: str, metric: str, need_null: bool) -> _LeafResult:
+        key = (task, metric)
         if key not in cache:
-            cache[key] = _leaf(base, cand, task, metric, settings, with_null=group)
-        return cache[key]
+            cache[key] = _leaf(base, cand, task, metric, settings)
+        result, null = cache[key]
+        if need_null and result.null is None:
+            result.null = null()
+        return result
 
     rows: list[Comparison] = []
 
@@ -151,11 +160,17 @@ def compare_runs(
             for child in children:
                 visit(child, depth)
             return
-        metric = headline_metric(base, name, settings.metric)
-        if metric is None:
-            return
+        for metric in headline_metrics(base, name, settings.metric):
+            rows.append(_row(name, leaves, metric, depth))
+        if detail and children:
+            for child in children:
+                visit(child, depth + 1)
+
+    def _row(name: str, leaves: list[str], metric: str, depth: int) -> Comparison:
         group = leaves != [name]
-        parts = [leaf(t, metric, group) for t in leaves]
+        parts = [leaf(t, metric, False) for t in leaves]
+        if group or parts[0].mcnemar is None:
+            parts = [leaf(t, metric, True) for t in leaves]
         scale = M.scale(metric)
         b_val = float(np.mean([p.base for p in parts]))
         c_val = float(np.mean([p.cand for p in parts]))
@@ -176,15 +191,12 @@ def compare_runs(
         for item in higher or []:
             if item.get("metric") == item_metric(base, leaves[0], metric):
                 higher_is_better = bool(item.get("higher_is_better", True))
-        rows.append(Comparison(
+        return Comparison(
             task=name, metric=metric, subtasks=len(leaves), n=sum(p.n for p in parts),
             baseline=b_val * scale, candidate=c_val * scale, diff=(c_val - b_val) * scale,
             ci_low=low * scale, ci_high=high * scale, p_value=p_value, test=test, depth=depth,
             higher_is_better=higher_is_better, details=details,
-        ))
-        if detail and children:
-            for child in children:
-                visit(child, depth + 1)
+        )
 
     for root in base.roots():
         visit(root, 0)

@@ -123,8 +123,8 @@ def _read_json(path: Path) -> dict:
 
 def _as_array(values: list, path: Path, metric: str) -> np.ndarray:
     """Per-item values as a float vector, a float matrix (tuple metrics), or an object vector (anything else)."""
-    if all(isinstance(v, (int, float, bool)) for v in values):
-        return np.asarray(values, dtype=float)
+    if all(isinstance(v, (int, float, bool)) or v is None for v in values):
+        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
     if all(isinstance(v, (list, tuple)) for v in values) and len({len(v) for v in values}) == 1:
         try:
             return np.asarray(values, dtype=float)
@@ -161,7 +161,7 @@ def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
     values = {}
     for metric in metrics:
         column = [r.get(metric) for r in rows]
-        if any(v is None for v in column):
+        if all(v is None for v in column):
             continue  # a metric computed at task level only (no per-item value)
         values[metric] = _as_array(column, path, metric)
     meta = []

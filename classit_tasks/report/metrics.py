@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy.stats import rankdata, spearmanr
 
+from classit_tasks.report import regression as R
 from classit_tasks.report.stats import BatchFn
 
 
@@ -22,14 +23,27 @@ from classit_tasks.report.stats import BatchFn
 class Aggregation:
     name: str
     batch: BatchFn
-    vectorised: bool = True  # False: a Python function applied once per resample (fewer iterations by default)
+    heavy: bool = False  # refits a model per resample (OLS ΔR²) or runs Python per resample: fewer iterations
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None  # per-item values -> the array ``batch`` stacks
+    verify: bool = False  # check the full-sample value against the task's reported number before trusting it
+
+    def arrays(self, values: np.ndarray) -> np.ndarray:
+        return self.prepare(values) if self.prepare is not None else values
 
     def point(self, values: np.ndarray) -> float:
+        """Score of the full item set (``values`` as returned by ``arrays``)."""
         return float(self.batch(values[None, ...])[0])
 
 
 def _mean(v: np.ndarray) -> np.ndarray:
     return v.mean(axis=1)
+
+
+def _nanmean(v: np.ndarray) -> np.ndarray:
+    """Mean over the items that have a value (NaN = "not in this breakdown cell"; classit ``mean_present``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        present = np.isfinite(v)
+        return np.where(present, v, 0.0).sum(axis=1) / present.sum(axis=1)
 
 
 def _sum(v: np.ndarray) -> np.ndarray:
@@ -73,6 +87,7 @@ def _mcc(v: np.ndarray) -> np.ndarray:
 
 
 MEAN = Aggregation("mean", _mean)
+MEAN_PRESENT = Aggregation("mean_present", _nanmean)
 COUNT = Aggregation("count", _sum)
 SPEARMAN = Aggregation("spearman", _spearman)
 F1 = Aggregation("f1", _f1)
@@ -89,10 +104,23 @@ REGISTRY: dict[str, Aggregation] = {
     "mcc": MCC,
 }
 
+# the reading task: per-item dicts of columns; verified against the task's own number (see regression.py)
+def _reading(name: str, batch: BatchFn, heavy: bool = True) -> Aggregation:
+    return Aggregation(name, batch, heavy=heavy, prepare=R.prepare, verify=True)
+
+
+REGISTRY["eye_tracking"] = _reading("eye_tracking", R.eye_tracking)
+REGISTRY["self_paced_reading"] = _reading("self_paced_reading", R.self_paced_reading)
+for _dv in R.ET_DVS:
+    REGISTRY[f"eye_tracking_{_dv}"] = _reading(f"eye_tracking_{_dv}", R.eye_tracking_dv(_dv))
+for _dv in (*R.ET_DVS, R.SPR_DV, *R.EEG_DVS):
+    REGISTRY[f"r_{_dv}"] = _reading(f"r_{_dv}", R.pearson(_dv), heavy=False)
+
 # lm-eval aggregation names (metric_list[].aggregation strings) -> aggregation
 BY_AGGREGATION_NAME: dict[str, Aggregation] = {
     "mean": MEAN,
-    "count": COUNT,
+    "mean_present": MEAN_PRESENT,  # classit_tasks.metrics.mean_present
+    "count": COUNT,  # classit_tasks.metrics.count
     "f1": F1,
     "matthews_corrcoef": MCC,
     "mcc": MCC,
@@ -109,13 +137,13 @@ def from_callable(name: str, fn: Callable[[list], Any]) -> Aggregation:
             out[i] = float(fn(items))
         return out
 
-    return Aggregation(name, batch, vectorised=False)
+    return Aggregation(name, batch, heavy=True)
 
 
 # ---------------------------------------------------------------------------------------------------- display
 # Scores are shown ×100 (the leaderboard convention: accuracy in points, ρ×100); metrics listed here are already
 # on their display scale (counts, ΔR² computed as 100·ΔR²/(1−R²_base)).
-UNSCALED = {"ties", "eye_tracking", "self_paced_reading", "reading"}
+UNSCALED = {"ties", "eye_tracking", "self_paced_reading", "reading", "surprisal", "classit_hf_scored"}
 
 
 def scale(metric: str) -> float:
@@ -124,6 +152,10 @@ def scale(metric: str) -> float:
 
 # Headline metric of a task, in order of preference ("score" = the fine-tuning wrapper's task metric).
 PRIMARY = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1", "mcc"]
+
+
+# Metrics reported next to the primary one (the reading task has two leaderboard scores).
+COMPANIONS = {"eye_tracking": ["self_paced_reading"]}
 
 
 def primary_metric(available: list[str]) -> str | None:
@@ -140,10 +172,10 @@ def chance_level(task: str, metric: str, n_options: int | None = None, majority:
     Two-way choices (BLiMP, supplement, EWoK, WUG accuracy) 0.5; k-way choices 1/k (entity tracking: 5 options);
     correlations and ΔR² 0; GLUE accuracy: the majority class share of the evaluated items when known.
     """
-    if metric in ("spearman", "mcc") or scale(metric) == 1.0 and metric != "ties":
-        return 0.0
-    if metric == "ties":
+    if metric in ("ties", "surprisal", "classit_hf_scored"):
         return None
+    if metric in ("spearman", "mcc") or metric.startswith("r_") or scale(metric) == 1.0:
+        return 0.0
     if task.startswith("classit_glue") or task.startswith("glue"):
         return majority if metric in ("acc", "score") else None
     if metric in ("acc", "acc_ties_half", "acc_norm", "score"):

@@ -24,13 +24,13 @@ from classit_tasks.report.load import Run, TaskItems
 @dataclass
 class Settings:
     iters: int = 2000  # bootstrap / permutation iterations for vectorised aggregations
-    slow_iters: int = 500  # for aggregations that are Python functions run per resample (e.g. OLS ΔR²)
+    slow_iters: int = 1000  # for aggregations that refit a model per resample (reading ΔR²) or run Python code
     level: float = 0.95
     seed: int = 0
     metric: str | None = None  # preferred headline metric (e.g. acc_ties_half); else the task's primary metric
 
     def iters_for(self, agg: M.Aggregation) -> int:
-        return self.iters if agg.vectorised else min(self.iters, self.slow_iters)
+        return min(self.iters, self.slow_iters) if agg.heavy else self.iters
 
 
 @dataclass
@@ -83,19 +83,37 @@ def _yaml_aggregation(task: str, metric: str):
     return None
 
 
+def _agrees(agg: M.Aggregation, values: np.ndarray, reported) -> bool:
+    """Whether a vectorised re-implementation reproduces the task's own full-sample number."""
+    if not isinstance(reported, (int, float)):
+        return False
+    try:
+        point = agg.point(agg.arrays(values))
+    except (TypeError, ValueError, KeyError, np.linalg.LinAlgError):
+        return False
+    return bool(np.isclose(point, reported, rtol=1e-6, atol=1e-9))
+
+
 def aggregation_for(run: Run, task: str, metric: str, values: np.ndarray) -> M.Aggregation:
     """How a task's metric is aggregated over items: the registry, else the task's config / YAML."""
     if metric in M.REGISTRY:
-        return M.REGISTRY[metric]
+        agg = M.REGISTRY[metric]
+        if not agg.verify or _agrees(agg, values, run.results.get(task, {}).get(f"{metric},none")):
+            return agg
     declared = None
     for item in (run.configs.get(task) or {}).get("metric_list") or []:
         if item.get("metric") == metric:
             declared = item.get("aggregation")
-    if isinstance(declared, str) and declared in M.BY_AGGREGATION_NAME:
-        return M.BY_AGGREGATION_NAME[declared]
+    if isinstance(declared, str):  # a name, or a !function serialised to its source code by lm-eval
+        match = re.match(r"\s*def\s+(\w+)\s*\(", declared)
+        name = match.group(1) if match else declared
+        if name in M.BY_AGGREGATION_NAME:
+            return M.BY_AGGREGATION_NAME[name]
     found = _yaml_aggregation(task, metric)
     if isinstance(found, str) and found in M.BY_AGGREGATION_NAME:
         return M.BY_AGGREGATION_NAME[found]
+    if callable(found) and getattr(found, "__name__", "") in M.BY_AGGREGATION_NAME:
+        return M.BY_AGGREGATION_NAME[found.__name__]
     if callable(found):
         return M.from_callable(f"{getattr(found, '__module__', '')}.{getattr(found, '__name__', metric)}", found)
     if isinstance(found, str):
@@ -121,12 +139,26 @@ def item_metric(run: Run, task: str, metric: str) -> str:
     return metric
 
 
-def headline_metric(run: Run, name: str, preferred: str | None = None) -> str | None:
-    """Metric to report for a task or group: the preferred one when reported, else the primary one."""
+def available_metrics(run: Run, name: str) -> list[str]:
     available = run.metrics_of(name)
-    if not available:  # a group without its own aggregate: use its first leaf's metric
+    if not available:  # a group without its own aggregate: use its first leaf's metrics
         leaves = run.leaves(name)
         available = run.metrics_of(leaves[0]) if leaves and leaves[0] != name else []
+    return available
+
+
+def headline_metrics(run: Run, name: str, preferred: str | None = None) -> list[str]:
+    """The headline metric and its companions (reading: eye tracking and self-paced reading)."""
+    metric = headline_metric(run, name, preferred)
+    if metric is None:
+        return []
+    available = available_metrics(run, name)
+    return [metric, *[m for m in M.COMPANIONS.get(metric, []) if m in available]]
+
+
+def headline_metric(run: Run, name: str, preferred: str | None = None) -> str | None:
+    """Metric to report for a task or group: the preferred one when reported, else the primary one."""
+    available = available_metrics(run, name)
     available = [m for m in available if m not in ("ties", "sample_count")] or available
     if preferred and preferred in available:
         return preferred
@@ -154,8 +186,8 @@ class Scorer:
                 point = float(reported) if isinstance(reported, (int, float)) else float("nan")
                 self._cache[key] = (point, None, n)
             else:
-                values = items.values[per_item]
-                agg = aggregation_for(self.run, task, per_item, values)
+                agg = aggregation_for(self.run, task, per_item, items.values[per_item])
+                values = agg.arrays(items.values[per_item])
                 rng = stats.rng_for(self.settings.seed, task)
                 reps = stats.bootstrap(agg.batch, values, self.settings.iters_for(agg), rng)
                 self._cache[key] = (agg.point(values), reps, items.n)
@@ -200,16 +232,15 @@ def table_rows(run: Run, settings: Settings, detail: bool = False, scorer: Score
     rows: list[Score] = []
 
     def visit(name: str, depth: int) -> None:
-        metric = headline_metric(run, name, settings.metric)
+        metrics = headline_metrics(run, name, settings.metric)
         has_value = bool(run.metrics_of(name))
         children = run.group_subtasks.get(name)
         if children is not None and not has_value:  # e.g. classit_zero_shot: a container without a score
             for child in children:
                 visit(child, depth)
             return
-        if metric is None:
-            return
-        rows.append(scorer.score(name, run.leaves(name), metric, depth))
+        for metric in metrics:
+            rows.append(scorer.score(name, run.leaves(name), metric, depth))
         if detail and children:
             for child in children:
                 visit(child, depth + 1)
@@ -248,6 +279,8 @@ def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
     leaves = [leaf for root in run.roots() for leaf in run.leaves(root)]
     for task in dict.fromkeys(leaves):
         family = M.leaf_family(task)
+        if "breakdown" in task:  # diagnostic tasks that pool other tasks' items
+            continue
         items = run.items.get(task)
         meta = items.meta[0] if items is not None and items.meta else {}
         if family == "blimp":

@@ -27,7 +27,7 @@ from scipy.stats import binomtest
 # Batched aggregation: an array of per-item values stacked as (B, n[, k]) -> (B,) statistics.
 BatchFn = Callable[[np.ndarray], np.ndarray]
 
-MAX_ELEMENTS = 2_000_000  # per chunk of resampled index matrix (B_chunk * n), to bound memory
+MAX_ELEMENTS = 4_000_000  # per chunk of resampled values (B_chunk * n * values per item), to bound memory
 
 
 def rng_for(seed: int, name: str) -> np.random.Generator:
@@ -35,15 +35,20 @@ def rng_for(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
 
 
-def _chunks(iters: int, n: int) -> list[int]:
-    step = max(1, MAX_ELEMENTS // max(n, 1))
+def _chunks(iters: int, n: int, width: int = 1) -> list[int]:
+    step = max(1, MAX_ELEMENTS // max(n * width, 1))
     return [min(step, iters - start) for start in range(0, iters, step)]
+
+
+def _width(values: np.ndarray) -> int:
+    """Numbers per item (16 for a reading row of 16 columns), times a margin for the design matrices built."""
+    return int(np.prod(values.shape[1:], dtype=int)) * (2 if values.ndim > 1 else 1)
 
 
 def bootstrap(batch: BatchFn, values: np.ndarray, iters: int, rng: np.random.Generator) -> np.ndarray:
     """B bootstrap replicates of the statistic of one run's items."""
     n = len(values)
-    out = [batch(values[rng.integers(0, n, size=(b, n))]) for b in _chunks(iters, n)]
+    out = [batch(values[rng.integers(0, n, size=(b, n))]) for b in _chunks(iters, n, _width(values))]
     return np.concatenate(out) if out else np.empty(0)
 
 
@@ -53,7 +58,7 @@ def paired_bootstrap(
     """B replicates of (baseline statistic, candidate statistic) on the same resampled items."""
     n = len(base)
     bs, cs = [], []
-    for b in _chunks(iters, n):
+    for b in _chunks(iters, n, _width(base)):
         idx = rng.integers(0, n, size=(b, n))
         bs.append(batch(base[idx]))
         cs.append(batch(cand[idx]))
@@ -66,12 +71,22 @@ def permutation_null(
     """B replicates of (candidate - baseline) with each item's pair of values swapped with probability 1/2."""
     n = len(base)
     out = []
-    for b in _chunks(iters, n):
+    for b in _chunks(iters, n, _width(base)):
         swap = rng.random((b, n)) < 0.5
         mask = swap.reshape(swap.shape + (1,) * (base.ndim - 1))
         stacked_b = np.broadcast_to(base, (b,) + base.shape)
         stacked_c = np.broadcast_to(cand, (b,) + cand.shape)
         out.append(batch(np.where(mask, stacked_b, stacked_c)) - batch(np.where(mask, stacked_c, stacked_b)))
+    return np.concatenate(out) if out else np.empty(0)
+
+
+def sign_flip_null(diff: np.ndarray, iters: int, rng: np.random.Generator) -> np.ndarray:
+    """``permutation_null`` for a mean: swapping an item's pair flips the sign of its difference."""
+    n = len(diff)
+    out = []
+    for b in _chunks(iters, n):
+        swap = rng.random((b, n)) < 0.5
+        out.append(np.where(swap, -diff, diff).mean(axis=1))
     return np.concatenate(out) if out else np.empty(0)
 
 
