@@ -121,7 +121,7 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
                 safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
                 images.append((f"Growth pace per ability ({name})", plots.growth(
                     by_family, AXIS_LABELS[axis], img / f"pace_{safe}.png", f"Growth pace per ability: {name}",
-                    log_x=log_x)))
+                    log_x=log_x, legend_each=True)))
                 pace_sections.append((name, paces, [r.label for r in members]))
 
     # Markdown

@@ -95,6 +95,7 @@ def bars(table: dict[str, list[Score]], path: Path, title: str, horizontal: bool
 def growth(
     curves: dict[str, dict[str, list[tuple[float, Score]]]], axis_label: str, path: Path, title: str,
     log_x: bool = True,
+    legend_each: bool = False,
 ) -> Path:
     """Small multiples, one panel per task / ability: score vs position, one line (with CI band) per series.
 
@@ -128,8 +129,8 @@ def growth(
             ax.set_ylabel("points", fontsize=8)
         if p >= len(panels) - cols:
             ax.set_xlabel(axis_label, fontsize=8)
-        if p == 0 and len(curves[panel]) > 1:
-            ax.legend(fontsize=7)
+        if (p == 0 or legend_each) and len(curves[panel]) > 1:
+            ax.legend(fontsize=7 if len(curves[panel]) <= 6 else 5, ncol=1 if len(curves[panel]) <= 6 else 2)
     fig.suptitle(title + "  (bands: 95% bootstrap CI; dashed: chance)", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)

@@ -45,6 +45,7 @@ def write_run(
     metric_list: dict[str, list[dict]] | None = None,
     when: datetime | None = None,
     log_samples: bool = True,
+    n_options: dict[str, int] | None = None,
 ) -> Path:
     """Write ``out_dir/<sanitized model>/results_<time>.json`` (+ ``samples_<task>_<time>.jsonl`` per leaf task).
 
@@ -88,8 +89,8 @@ def write_run(
                     d = docs.get(task, [doc(task, j) for j in range(n)])[i]
                     row = {"doc_id": i, "doc": d, "target": "0", "filter": "none", "metrics": list(per_metric),
                            "doc_hash": hashlib.sha256(json.dumps(d, indent=2).encode()).hexdigest(),
-                           "arguments": {"gen_args_0": {"arg_0": "", "arg_1": "a"},
-                                         "gen_args_1": {"arg_0": "", "arg_1": "b"}}}
+                           "arguments": {f"gen_args_{k}": {"arg_0": "", "arg_1": f"option {k}"}
+                                         for k in range((n_options or {}).get(task, 2))}}
                     for metric, values in per_metric.items():
                         v = values[i]
                         row[metric] = v.tolist() if isinstance(v, np.ndarray) else (
