@@ -216,11 +216,14 @@ def test_cli_errors_are_one_line_exit_2_and_write_nothing(tiny_ckpt, tmp_path, c
         (["--model_args", f"pretrained={tiny_ckpt}", "--tasks", "boolq"], r"boolq\.train\.jsonl: file not found"),
         (["--model_args", f"pretrained={tiny_ckpt}", "--tasks", "cola"], r"unknown task 'cola'"),
         (["--model_args", f"pretrained={tiny_ckpt},foo=1", "--tasks", "rte"], r"unknown key\(s\) foo"),
-        (["--model_args", f"pretrained={tmp_path}/nope", "--tasks", "wsc"], r"nope"),
+        (["--model_args", f"pretrained={tmp_path}/nope", "--tasks", "wsc"], r"nope: checkpoint folder not found"),
+        (["--model_args", f"pretrained={tiny_ckpt}", "--tasks", "wsc", "--parity", "--pooling", "mean"],
+         r"--parity uses --pooling first"),
     ]
     for argv, pattern in cases:
         assert main(argv + base) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
         assert err[-1].startswith("classit-eval finetune: error: ") and re.search(pattern, err[-1]), err
     assert not out.exists() or not any(out.rglob("*"))
 

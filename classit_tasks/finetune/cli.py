@@ -98,6 +98,18 @@ def make_config(args: argparse.Namespace) -> FinetuneConfig:
     return FinetuneConfig(pooling=args.pooling or "last", select_on=args.select_on or "heldout", **common)
 
 
+def check_checkpoint(model_args: dict) -> None:
+    """A local checkpoint must be a folder with a config.json (a hub id is left to transformers)."""
+    pretrained = str(model_args["pretrained"])
+    path = Path(pretrained).expanduser()
+    if not (path.is_absolute() or pretrained.startswith(".") or path.exists()):
+        return
+    if not path.is_dir():
+        raise ValueError(f"{pretrained}: checkpoint folder not found")
+    if not (path / "config.json").is_file():
+        raise ValueError(f"{pretrained}: not a Hugging Face checkpoint (no config.json)")
+
+
 def prepare_data(task: GlueTask, cfg: FinetuneConfig, data_dir: str | None) -> TaskData:
     """Read and split one task's data. Raises ClassitDataError naming the file when a split is missing."""
     train = load_split(task, "train", data_dir)
@@ -153,18 +165,20 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--save_model needs --output_path")
 
     # Every task's data first, so a missing file is reported before any training starts.
+    check_checkpoint(model_args)
     prepared: dict[str, TaskData] = {}
     not_evaluated: dict[str, str] = {}
     for task in tasks:
         try:
             prepared[task.task_name] = prepare_data(task, cfg, args.data_dir)
         except ClassitDataError as err:
-            if "file not found" not in str(err) or len(tasks) == 1:
+            if "file not found" not in str(err):
                 raise
             not_evaluated[task.task_name] = str(err)
-            print(f"{PROG}: error: {task.task_name} not evaluated: {err}", file=sys.stderr)
     if not prepared:
-        raise ClassitDataError("no requested task has its data: " + "; ".join(not_evaluated.values()))
+        raise ClassitDataError("; ".join(not_evaluated.values()))
+    for name, message in not_evaluated.items():  # the other tasks still run
+        print(f"{PROG}: error: {name} not evaluated: {message}", file=sys.stderr)
 
     accelerator = make_accelerator(args.device)
     pretrained = model_args["pretrained"]
