@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -77,6 +78,7 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     # growth across checkpoints
     axis = options.axis if options.axis == "order" else pick_axis([r.position for r in runs], options.axis)
     pace_sections: list[tuple[str, list[Pace], list[str]]] = []
+    notes: list[str] = []
     if len(runs) >= 2 and axis is not None:
         series: dict[str, list[Run]] = {}
         for run in runs:
@@ -87,6 +89,11 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
             return float(runs.index(run) + 1) if axis == "order" else float(run.position.get(axis))
         for members in series.values():
             members.sort(key=x_of)
+        skipped = [name for name, members in series.items() if len({x_of(r) for r in members}) < len(members)]
+        for name in skipped:  # not a checkpoint series: several runs at the same position
+            notes.append(f"growth: the runs of '{name}' share a position on the {axis} axis; no growth curve "
+                         "(give --positions or --x order)")
+            series.pop(name)
         log_x = axis != "order" and all(x_of(r) > 0 for r in runs)
         curves: dict[str, dict[str, list]] = {}
         for name, members in series.items():
@@ -135,10 +142,11 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
         where = ", ".join(f"{k} {_amount(v)}" for k in ("words", "tokens", "steps")
                           if (v := run.position.get(k)) is not None)
         md += [f"## {run.label}" + (f" ({where})" if where else ""), "", render.markdown(render.score_table(rows)), ""]
-        notes = [f"{s.name}: {'; '.join(s.notes)}" for s in rows if s.notes]
-        md += [f"\\* {n}  " for n in notes] + ([""] if notes else [])
+        row_notes = [f"{s.name}: {'; '.join(s.notes)}" for s in rows if s.notes]
+        md += [f"\\* {n}  " for n in row_notes] + ([""] if row_notes else [])
     for name, paces, labels in pace_sections:
         md += [f"## Growth pace: {name}", "", render.markdown(render.pace_table(paces, labels)), ""]
+    md += [f"Note: {n}  " for n in notes] + ([""] if notes else [])
     md += ["## Figures", ""] + [f"![{alt}](img/{p.name})" for alt, p in images] + [""]
     markdown_text = "\n".join(md)
     markdown_path = out / "report.md"
@@ -147,7 +155,8 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     # HTML
     html_path = None
     if options.html:
-        sections = [("", f"<p class=\"note\">{md[2]}</p>")]
+        intro = "".join(f"<p class=\"note\">{html.escape(n)}</p>" for n in [md[2], *notes])
+        sections = [("", intro)]
         sections.append(("Scores per task", render.html_image(images[0][1], images[0][0])))
         for run in runs:
             top = render.html_table(render.score_table(top_rows[run.label]))

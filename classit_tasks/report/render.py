@@ -16,7 +16,8 @@ from classit_tasks.report.scores import Score
 def fmt(value: float | None, digits: int = 2) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def fmt_p(p: float | None) -> str:
