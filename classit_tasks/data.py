@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -108,7 +109,10 @@ def extract_zip(archive: Path, name: str) -> Path:
                         raise ClassitDataError(f"{archive}: unsafe member path '{member.filename}'")
                     try:
                         data = zf.read(member, pwd=password if member.flag_bits & 0x1 else None)
-                    except RuntimeError as err:  # zipfile: "Bad password for file ..."
+                    except (RuntimeError, zipfile.BadZipFile, zlib.error) as err:
+                        # A wrong password fails the check byte ("Bad password") or, 1 time in 256, the CRC.
+                        if not member.flag_bits & 0x1:
+                            raise ClassitDataError(f"{archive}: corrupt member '{member.filename}' ({err})") from err
                         raise ClassitDataError(
                             f"{archive}: cannot decrypt '{member.filename}' (wrong password? set {ZIP_PASSWORD_ENV})"
                         ) from err
