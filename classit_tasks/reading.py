@@ -216,6 +216,8 @@ class ReadingTask(ConfigurableTask):
         if self.rule not in RULES:
             raise ClassitDataError(f"{self.config.task}: unknown surprisal rule '{self.rule}'")
         register_reading_encoder(self.config.task, self.rule)
+        # Tasks are built before any request runs: forget earlier runs in this process (classit_hf_scored).
+        SCORED_BY_CLASSIT.discard(self.rule)
 
     def construct_requests(self, doc: dict, ctx, **kwargs) -> list[Instance]:
         # The context is the row's own item: few-shot examples, system prompts and chat templates do not apply.

@@ -288,3 +288,19 @@ def test_whole_task_on_reading_data(one_thread):
     assert res["self_paced_reading,none"] == pytest.approx(want["self_paced_reading"], rel=1e-9, abs=1e-12)
     for dv in (*stats.READING_DVS, *stats.EEG_DVS):
         assert res[f"r_{dv},none"] == pytest.approx(df["pred"].corr(df[dv]), rel=1e-9)
+
+
+def test_plain_hf_model_standard_agrees_and_parity_is_flagged(one_thread):
+    """Stock ``--model hf``: the standard rule is reproduced (tokenizer without EOS), the 2025 rule is not (flagged)."""
+    from lm_eval.api.registry import get_model
+
+    from zero_shot_helpers import tiny_checkpoint
+
+    hf = get_model("hf")(pretrained=str(tiny_checkpoint("nobos")), device="cpu", batch_size=64, dtype="float32")
+    results = evaluate(["classit_reading", "classit_reading_standard"], lm=hf, limit=150)
+    assert results["results"]["classit_reading"]["classit_hf_scored,none"] == 0.0
+    assert results["results"]["classit_reading_standard"]["classit_hf_scored,none"] == 0.0
+    samples = sample_logliks(results["samples"]["classit_reading_standard"])[:25]
+    got = [lls[0] for _, _, lls in samples]
+    want = [reference_logprob("nobos", *args[0]) for _, args, _ in samples]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-4)
