@@ -130,6 +130,9 @@ class AccountingCallback(TrainerCallback):
 def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int) -> TrainingArguments:
     """``TrainingArguments`` for one stage (``warmup_ratio`` maps to transformers 5's fractional ``warmup_steps``)."""
     warmup = tc.warmup_steps if tc.warmup_steps else tc.warmup_ratio
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    # Multi-process CPU runs (gloo) only become distributed with use_cpu=True; a single process needs no backend.
+    use_cpu = distributed and not torch.cuda.is_available()
     kwargs = dict(
         output_dir=output_dir,
         per_device_train_batch_size=tc.per_device_train_batch_size,
@@ -151,7 +154,8 @@ def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int)
         data_seed=tc.seed,
         bf16=tc.bf16,
         report_to=tc.report_to,
-        ddp_backend=tc.ddp_backend,
+        ddp_backend=(tc.ddp_backend or ("gloo" if use_cpu else None)) if distributed else None,
+        use_cpu=use_cpu,
         dataloader_num_workers=tc.dataloader_num_workers,
         disable_tqdm=tc.disable_tqdm,
         remove_unused_columns=False,
