@@ -118,17 +118,24 @@ def test_false_positive_rate_of_the_gate_and_ci_coverage():
     assert covered / seeds >= 0.95 - tolerance(seeds, 0.05)
 
 
-def test_false_positive_rate_of_the_correlation_permutation_test():
+def test_false_positive_rate_of_the_correlation_comparison():
+    """WUG-style Spearman rho, equal in both runs (the candidate's probabilities on another scale half the time):
+    the paired-bootstrap test behind ``compare`` rejects at most at alpha."""
     seeds = 200
     rejected = 0
+    spearman = {"classit_wug_adj": [{"metric": "spearman", "aggregation": "spearman", "higher_is_better": True}]}
     for seed in range(seeds):
         rng = np.random.default_rng(20_000 + seed)
         human = rng.random(100)
         shared = human + rng.normal(0, 0.5, 100)
-        base = np.c_[shared + rng.normal(0, 0.5, 100), human]
-        cand = np.c_[shared + rng.normal(0, 0.5, 100), human]
-        null = stats.permutation_null(M.SPEARMAN.batch, base, cand, 300, rng)
-        rejected += stats.permutation_p(M.SPEARMAN.point(cand) - M.SPEARMAN.point(base), null) < ALPHA
+        p_base, p_cand = shared + rng.normal(0, 0.5, 100), shared + rng.normal(0, 0.5, 100)
+        if seed % 2:
+            p_cand = np.exp(3 * p_cand)  # same ranks distribution, another scale
+        base = make_run("b", {"classit_wug_adj": {"spearman": np.c_[p_base, human]}}, metric_list=spearman)
+        cand = make_run("c", {"classit_wug_adj": {"spearman": np.c_[p_cand, human]}}, metric_list=spearman)
+        (row,) = compare_runs(base, cand, Settings(iters=300, seed=seed))
+        assert row.test.startswith("paired bootstrap")
+        rejected += row.p_value < ALPHA
     assert rejected / seeds <= ALPHA + tolerance(seeds)
 
 

@@ -2,8 +2,8 @@
 
 For every reported task / group: the difference candidate - baseline of the headline metric, its paired bootstrap
 CI (same resampled items for both runs, stratified by leaf task) and a two-sided p-value: the exact McNemar test
-for a leaf task with 0/1 per-item scores in both runs, else a paired permutation test (groups, correlations, ΔR²,
-F1, seed-averaged accuracies). A task *regresses* when the candidate is worse by more than ``max_drop`` display
+for a leaf task with 0/1 per-item scores in both runs, a paired permutation (sign-flip) test for other mean scores
+(groups, seed-averaged accuracies), the paired-bootstrap p-value for correlations, ΔR², F1 and MCC. A task *regresses* when the candidate is worse by more than ``max_drop`` display
 points AND the Holm-adjusted p-value over the gated tasks is below ``alpha`` (family-wise error <= alpha).
 Runs on different items (another data version, another ``--limit``) are refused, never compared.
 """
@@ -97,6 +97,7 @@ class _LeafResult:
     null: np.ndarray | None
     mcnemar: stats.McNemar | None
     n: int
+    mean_type: bool  # the task score is a mean of per-item values (accuracy-like)
 
 
 def _leaf(base: Run, cand: Run, task: str, metric: str, settings: Settings) -> tuple[_LeafResult, object]:
@@ -119,7 +120,8 @@ def _leaf(base: Run, cand: Run, task: str, metric: str, settings: Settings) -> t
             return stats.sign_flip_null(c - b, iters, rng)
         return stats.permutation_null(agg.batch, b, c, iters, rng)
 
-    return _LeafResult(agg.point(b), agg.point(c), c_reps - b_reps, None, mcnemar, bi.n), null
+    mean_type = agg.name in ("mean", "mean_present")
+    return _LeafResult(agg.point(b), agg.point(c), c_reps - b_reps, None, mcnemar, bi.n, mean_type), null
 
 
 def compare_runs(
@@ -161,15 +163,27 @@ def compare_runs(
                 visit(child, depth)
             return
         for metric in headline_metrics(base, name, settings.metric):
-            rows.append(_row(name, leaves, metric, depth))
+            scored = [t for t in leaves if _has_values(t, metric)]
+            if scored:  # leaves neither run has per-item values for (a task not evaluated) are left out
+                rows.append(_row(name, scored, metric, depth))
         if detail and children:
             for child in children:
                 visit(child, depth + 1)
 
+    def _has_values(task: str, metric: str) -> bool:
+        per_item = item_metric(base, task, metric)
+        in_base = per_item in base.items[task].values
+        in_cand = per_item in cand.items[task].values
+        if in_base != in_cand:
+            missing = cand.items[task] if in_base else base.items[task]
+            raise ReportInputError(f"{missing.path}: field '{per_item}' missing from the samples of {task}")
+        return in_base
+
     def _row(name: str, leaves: list[str], metric: str, depth: int) -> Comparison:
         group = leaves != [name]
         parts = [leaf(t, metric, False) for t in leaves]
-        if group or parts[0].mcnemar is None:
+        mean_type = all(p.mean_type for p in parts)
+        if mean_type and (group or parts[0].mcnemar is None):
             parts = [leaf(t, metric, True) for t in leaves]
         scale = M.scale(metric)
         b_val = float(np.mean([p.base for p in parts]))
@@ -182,10 +196,12 @@ def compare_runs(
             m = parts[0].mcnemar
             p_value, test = m.p_value, "exact McNemar"
             details = {"baseline_only_correct": m.baseline_only, "candidate_only_correct": m.candidate_only}
-        else:
+        elif mean_type:
             size = min(len(p.null) for p in parts)
             null = np.mean([p.null[:size] for p in parts], axis=0)
             p_value, test = stats.permutation_p(c_val - b_val, null), f"permutation ({size})"
+        else:
+            p_value, test = stats.bootstrap_p(diff_reps), f"paired bootstrap ({len(diff_reps)})"
         higher = (base.configs.get(leaves[0]) or {}).get("metric_list")
         higher_is_better = True
         for item in higher or []:

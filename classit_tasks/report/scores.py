@@ -214,7 +214,11 @@ class Scorer:
             reps = np.mean([r[:size] for _, r, _ in parts], axis=0)
             ci = stats.percentile_ci(reps, self.settings.level)
         elif parts:
-            notes.append("no samples logged: no CI")
+            unscored = [t for t, (_, r, _) in zip(leaves, parts) if r is None]
+            if all(t in self.run.items for t in unscored):
+                notes.append("not evaluated (no per-item values)")
+            else:
+                notes.append("no samples logged: no CI")
         reported = self.run.results.get(name, {}).get(f"{metric},none")
         reported = float(reported) if isinstance(reported, (int, float)) else None
         if reported is not None and np.isfinite(value) and abs(reported - value) > 1e-6 * max(1.0, abs(value)):

@@ -9,9 +9,11 @@ on their own, as the leaf tasks were drawn independently).
 - Paired bootstrap CI of a difference: the *same* resampled items for both runs, CI of (candidate - baseline).
 - Exact McNemar test (McNemar 1947; exact form = two-sided binomial test on the discordant pairs) for paired 0/1
   accuracies of one task.
-- Paired permutation test for everything else (groups, correlations, ΔR², F1, non-binary scores): under H0 the two
-  runs' per-item values are exchangeable, so each item's pair is swapped with probability 1/2;
-  p = (1 + #{|d*| >= |d|}) / (B + 1).
+- Paired permutation (sign-flip) test for mean scores that are not a single 0/1 leaf (groups, seed-averaged
+  accuracies): under H0 the two runs' per-item values are exchangeable, so each item's pair is swapped with
+  probability 1/2; p = (1 + #{|d*| >= |d|}) / (B + 1).
+- Paired-bootstrap p-value for correlations, ΔR², F1 / MCC (statistics whose scale differs between models, so a
+  swap test would be conservative): twice the smaller share of difference replicates on either side of 0.
 - Holm (1979) step-down adjustment for the family of tests a regression gate looks at.
 """
 
@@ -107,6 +109,17 @@ def permutation_p(observed: float, null: np.ndarray) -> float:
         return float("nan")
     hits = np.count_nonzero(np.abs(null) >= abs(observed) - 1e-12)
     return float((1 + hits) / (1 + null.size))
+
+
+def bootstrap_p(diff_replicates: np.ndarray) -> float:
+    """Two-sided paired-bootstrap p-value of "no difference": twice the smaller share of difference replicates on
+    either side of 0 (consistent with the percentile CI: the (1 - alpha) CI excludes 0 iff p < alpha)."""
+    d = diff_replicates[np.isfinite(diff_replicates)]
+    if d.size == 0:
+        return float("nan")
+    below = (1 + np.count_nonzero(d <= 0)) / (1 + d.size)
+    above = (1 + np.count_nonzero(d >= 0)) / (1 + d.size)
+    return float(min(1.0, 2 * min(below, above)))
 
 
 @dataclass(frozen=True)
