@@ -58,10 +58,13 @@ def delta_r2(
     complete in ``pred``; surprisal is never missing here, so the two row sets coincide.)
     """
     data = frame[[dv, *predictors, predictor]].dropna()
-    if len(data) <= len(predictors) + 2:
+    n_params = baseline.count("+") + 3  # intercept, baseline terms, predictor
+    if len(data) <= n_params:  # e.g. under --limit: too few rows for the fit
         return DeltaR2(math.nan, math.nan, math.nan, len(data))
     r2_base = float(smf.ols(f"{dv} ~ {baseline}", data=data).fit().rsquared)
     r2_model = float(smf.ols(f"{dv} ~ {baseline} + {predictor}", data=data).fit().rsquared)
+    if not r2_base < 1.0:
+        return DeltaR2(math.nan, r2_base, r2_model, len(data))
     return DeltaR2(100.0 * (r2_model - r2_base) / (1.0 - r2_base), r2_base, r2_model, len(data))
 
 

@@ -83,6 +83,7 @@ def test_delta_r2_matches_least_squares(effect):
     want, n = numpy_delta_r2(frame, stats.SPR_DV, SPR_MAIN, SPR_TERMS)
     assert spr.n == n and spr.score == pytest.approx(want, rel=1e-7, abs=1e-9)
     assert n < 1500 - 25  # rows with a missing value in a used column are dropped
+    assert math.isnan(stats.self_paced_reading(frame.head(12)).score)  # fewer rows than parameters: no score
 
     et = stats.eye_tracking_score(frame)
     assert et == pytest.approx(np.mean([stats.eye_tracking(frame, dv).score for dv in stats.ET_DVS]))
@@ -194,7 +195,7 @@ def classit_surprisals(kind: str, task: str, pairs: list[tuple[str, str]]) -> li
     return [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
 
 
-@pytest.mark.parametrize("kind", ["nobos", "bos"])
+@pytest.mark.parametrize("kind", ["nobos", "bos", "wrap"])
 def test_babylm2025_surprisal_matches_the_spec(kind, one_thread):
     rows = reading.read_reading_csv(READING_CSV)[::12]  # 144 words across all sentences
     pairs = [(r["item"], r["word"]) for r in rows]
