@@ -227,16 +227,22 @@ def default_label(run: Run) -> str:
 
 def load_runs(paths: list[str | Path], require_samples: bool = False) -> list[Run]:
     """Every run under the given paths (each model folder is one run), with unique labels."""
-    runs = []
+    runs, sources = [], []
     for raw in paths:
         by_folder: dict[Path, list[Path]] = {}
         for f in results_files(Path(raw)):
             by_folder.setdefault(f.parent, []).append(f)
         for folder_files in by_folder.values():
             runs.append(load_run(folder_files, require_samples=require_samples))
-    counts = Counter(r.label for r in runs)
-    for label, k in counts.items():
-        if k > 1:
-            for i, r in enumerate(x for x in runs if x.label == label):
-                r.label = f"{label} [{r.folder.name}]" if i else label
+            sources.append(Path(raw))
+    _unique_labels(runs, sources)
     return runs
+
+
+def _unique_labels(runs: list[Run], sources: list[Path]) -> None:
+    """Runs of one checkpoint (e.g. evaluated twice) get the path they were given, then a number, appended."""
+    for extra in (lambda r, src: f"{r.label} ({src.name or src})", lambda r, src: f"{r.label} #{runs.index(r) + 1}"):
+        counts = Counter(r.label for r in runs)
+        for run, src in zip(runs, sources):
+            if counts[run.label] > 1:
+                run.label = extra(run, src)

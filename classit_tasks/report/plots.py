@@ -39,56 +39,84 @@ def _err(scores: list[Score]) -> np.ndarray:
     return np.nan_to_num(np.vstack([low, high]), nan=0.0).clip(min=0)
 
 
-def bars(table: dict[str, list[Score]], path: Path, title: str, horizontal: bool = False) -> Path:
-    """Grouped bars: one group per task / ability, one bar per run, CI whiskers, chance per group."""
-    labels = list(table)
-    names = list(dict.fromkeys(s.name for rows in table.values() for s in rows))
-    k, m = len(names), len(labels)
+def key(score: Score) -> str:
+    """Display name of a row: the task, and its metric when that is not plain accuracy."""
+    return short(score.name) + ("" if score.metric in ("acc", "score") else f" ({score.metric})")
+
+
+def kind(metric: str) -> str:
+    """Panels of the task-bar figure: scores on comparable scales share one."""
+    if metric in ("spearman",) or metric.startswith("r_"):
+        return "correlation (ρ×100)"
+    if metric.startswith(("eye_tracking", "self_paced")):
+        return "reading (ΔR² score)"
+    return "accuracy (points)"
+
+
+def _draw(ax, table: dict[str, list[Score]], names: list[str], horizontal: bool) -> None:
+    m = len(table)
     width = 0.8 / max(m, 1)
-    size = (max(5.0, 0.45 * k * max(1, m) ** 0.5 + 2), 4.2) if not horizontal else (7.5, max(3.0, 0.32 * k * m + 1.2))
-    fig = Figure(figsize=size)
-    ax = fig.add_subplot()
-    pos = np.arange(k)
-    for j, label in enumerate(labels):
-        by_name = {s.name: s for s in table[label]}
-        rows = [by_name.get(n) for n in names]
-        present = [i for i, s in enumerate(rows) if s is not None]
-        scores = [rows[i] for i in present]
+    pos = np.arange(len(names))
+    for j, (label, rows) in enumerate(table.items()):
+        by_key = {key(s): s for s in rows}
+        present = [i for i, n in enumerate(names) if n in by_key]
+        scores = [by_key[names[i]] for i in present]
         where = pos[present] - 0.4 + width * (j + 0.5)
         values = [s.shown(s.value) for s in scores]
         color = COLORS[j % len(COLORS)]
+        style = dict(color=color, label=label, capsize=2, error_kw={"elinewidth": 0.8})
         if horizontal:
-            ax.barh(where, values, height=width, xerr=_err(scores), color=color, label=label, capsize=2,
-                    error_kw={"elinewidth": 0.8})
+            ax.barh(where, values, height=width, xerr=_err(scores), **style)
         else:
-            ax.bar(where, values, width=width, yerr=_err(scores), color=color, label=label, capsize=2,
-                   error_kw={"elinewidth": 0.8})
+            ax.bar(where, values, width=width, yerr=_err(scores), **style)
     for i, name in enumerate(names):
-        chances = [s.chance for rows in table.values() for s in rows if s.name == name and s.chance is not None]
-        scales = [s.scale for rows in table.values() for s in rows if s.name == name]
-        if chances:
-            level = chances[0] * scales[0]
+        chance = next((s.shown(s.chance) for rows in table.values() for s in rows
+                       if key(s) == name and s.chance is not None), None)
+        if chance is not None:
             span = (i - 0.45, i + 0.45)
-            if horizontal:
-                ax.plot([level, level], span, color="0.3", linestyle="--", linewidth=1)
-            else:
-                ax.plot(span, [level, level], color="0.3", linestyle="--", linewidth=1)
-    ticks = [short(n) for n in names]
+            xy = ([chance, chance], span) if horizontal else (span, [chance, chance])
+            ax.plot(*xy, color="0.3", linestyle="--", linewidth=1)
     if horizontal:
-        ax.set_yticks(pos, ticks, fontsize=8)
+        ax.set_yticks(pos, names, fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("score (points; whiskers 95% bootstrap CI; dashed = chance)")
     else:
-        ax.set_xticks(pos, ticks, rotation=30 if k > 3 else 0, ha="right" if k > 3 else "center", fontsize=8)
-        ax.set_ylabel("score (points)")
+        tilt = len(names) > 2 or (len(names) == 2 and max(len(n) for n in names) > 14)
+        ax.set_xticks(pos, names, rotation=25 if tilt else 0, ha="right" if tilt else "center", fontsize=8)
         ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_title(title + ("" if horizontal else "  (whiskers: 95% bootstrap CI; dashed: chance)"), fontsize=10)
-    if m > 1 and horizontal:
-        ax.legend(fontsize=8, loc="best")
-    elif m > 1:
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22 if k > 3 else -0.1), ncol=min(m, 3),
-                  frameon=False)
     ax.grid(axis="x" if horizontal else "y", alpha=0.3)
+
+
+def bars(table: dict[str, list[Score]], path: Path, title: str, horizontal: bool = False) -> Path:
+    """Grouped bars: one group per task / ability, one bar per run, CI whiskers, chance per group. Vertical bars
+    are split into panels of comparable scales (accuracy, correlation, reading ΔR²); rows without a score (tasks
+    not evaluated) are left out."""
+    table = {label: [s for s in rows if np.isfinite(s.value)] for label, rows in table.items()}
+    names = list(dict.fromkeys(key(s) for rows in table.values() for s in rows))
+    kinds = {key(s): kind(s.metric) for rows in table.values() for s in rows}
+    m = len(table)
+    if horizontal:
+        fig = Figure(figsize=(7.5, max(3.0, 0.32 * len(names) * m + 1.2)))
+        ax = fig.add_subplot()
+        _draw(ax, table, names, horizontal=True)
+        ax.set_xlabel("score (points; whiskers 95% bootstrap CI; dashed = chance)")
+        ax.set_title(title, fontsize=10)
+        if m > 1:
+            ax.legend(fontsize=8, loc="best")
+        return _save(fig, path)
+    panels = list(dict.fromkeys(kinds[n] for n in names))
+    counts = [sum(kinds[n] == p for n in names) for p in panels]
+    fig = Figure(figsize=(max(5.0, 0.5 * len(names) * max(1, m) ** 0.5 + 1.5 * len(panels)), 4.2))
+    grid = fig.add_gridspec(1, len(panels), width_ratios=[c + 0.6 for c in counts])
+    for p, panel in enumerate(panels):
+        ax = fig.add_subplot(grid[0, p])
+        _draw(ax, table, [n for n in names if kinds[n] == panel], horizontal=False)
+        ax.set_title(panel, fontsize=9)
+    fig.suptitle(title + "  (whiskers: 95% bootstrap CI; dashed: chance)", fontsize=10)
+    if m > 1:
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=min(m, 4), frameon=False,
+                   bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.08 if m > 1 else 0, 1, 1))
     return _save(fig, path)
 
 

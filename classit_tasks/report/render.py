@@ -72,8 +72,9 @@ def markdown(table: list[list[str]]) -> str:
 
 
 def _is_number(cell: str) -> bool:
+    cell = cell.replace(" *", "").replace("+", "")
     try:
-        float(cell.replace(" *", "").replace("+", ""))
+        float(cell)
         return True
     except ValueError:
         return cell == "—"
