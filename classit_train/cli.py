@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--output-dir", default=None, help="override output_dir")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. training.max_steps=20 or stages.0.epochs=2")
+    train.add_argument("--stage-order", default=None, metavar="NAME,NAME",
+                       help="run these stages in this order (e.g. simple_wiki,switchboard for a reversed sequential run)")
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
@@ -140,7 +142,7 @@ def _preview_tokenizer(config):
     from .tokenizer import load_tokenizer
 
     for candidate in (config.tokenizer.path, config.model.init_from,
-                      str(Path(config.output_dir) / "tokenizer") if config.tokenizer.train_files else None):
+                      f"{config.output_dir}/tokenizer" if config.tokenizer.train_files else None):
         if candidate:
             path = Path(expand_vars(candidate, "tokenizer.path"))
             if (path / "tokenizer.json").is_file():
@@ -156,11 +158,28 @@ def cmd_train(args) -> int:
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
     config = load_config(args.config, overrides)  # validate before the (slow) torch/transformers import
+    if args.stage_order:
+        config = reorder_stages(config, args.stage_order.split(","))
     from .trainer import run_curriculum
 
     final = run_curriculum(config)
     print(f"final checkpoint: {final}")
     return 0
+
+
+def reorder_stages(config, names: list[str]):
+    """The config with its stages in the order ``names`` (each name must be a stage of the config)."""
+    import dataclasses
+
+    from .errors import ConfigError
+
+    by_name = {stage.name: stage for stage in config.stages}
+    for name in names:
+        if name not in by_name:
+            raise ConfigError("--stage-order", f"unknown stage {name!r} (stages: {', '.join(by_name)})")
+    if len(set(names)) != len(names):
+        raise ConfigError("--stage-order", "a stage is listed twice")
+    return dataclasses.replace(config, stages=[by_name[n] for n in names])
 
 
 def cmd_demo(args) -> int:

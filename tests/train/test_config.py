@@ -87,3 +87,20 @@ def test_ready_configs_parse(monkeypatch):
         load_config(REPO / "configs" / name)
     for name in ("tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml"):  # the demo's copies match
         assert (REPO / "configs" / name).read_text() == (REPO / "classit_train" / "configs" / name).read_text()
+
+
+def test_stage_order_and_hub_config_errors(tmp_path, capsys, monkeypatch):
+    from classit_train import load_config
+    from classit_train.cli import reorder_stages
+
+    config = load_config(REPO / "configs" / "classit_sequential.yaml")
+    assert [s.name for s in reorder_stages(config, ["simple_wiki", "switchboard"]).stages] == ["simple_wiki", "switchboard"]
+    with pytest.raises(ConfigError, match=r"^--stage-order: unknown stage 'wiki'"):
+        reorder_stages(config, ["wiki"])
+    # the paper-size config reads colinglab/CLASS_IT from the hub: unreachable here -> one clear line
+    monkeypatch.setenv("CLASSIT_BASE_MODEL", str(tmp_path))
+    assert main(["data", "build", str(REPO / "configs" / "classit_merged.yaml"), "--output", str(tmp_path / "b"),
+                 "--source", "class_it_switchboard"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("classit-train: error: dataset 'colinglab/CLASS_IT' config 'switchboard' split 'train': "
+                          "could not be loaded") and err.count("\n") == 1
