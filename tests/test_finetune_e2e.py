@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -146,6 +149,15 @@ def test_parity_mode_pools_token_0_and_selects_on_the_reported_file(tiny_ckpt):
     assert result.best_epoch == 1 + int(np.argmax(result.selection_scores))
 
 
+def test_same_seed_gives_the_same_run(tiny_ckpt):
+    from classit_tasks.finetune.config import FinetuneConfig
+
+    cfg = FinetuneConfig(learning_rate=3e-3, epochs=1, batch_size=16, select_on="last_epoch")
+    _, first = run_toy(tiny_ckpt, cfg, select=False)
+    _, again = run_toy(tiny_ckpt, cfg, select=False)
+    assert first.preds.tolist() == again.preds.tolist() and first.scores == again.scores
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The CLI end to end on the real RTE and WSC files (and BoolQ, whose train split this repository lacks)
 # --------------------------------------------------------------------------------------------------------------
@@ -161,7 +173,7 @@ def test_cli_rte_and_wsc_end_to_end_with_a_missing_split(tiny_ckpt, tmp_path, ca
     out = tmp_path / "out"
     rc = main(["--model_args", f"pretrained={tiny_ckpt},dtype=float32", "--tasks", "rte,wsc,boolq", "--limit", "48",
                "--num_epochs", "1", "--batch_size", "16", "--device", "cpu", "--output_path", str(out),
-               "--data_dir", str(EVAL_DATA), "--verbosity", "WARNING"])
+               "--data_dir", str(EVAL_DATA), "--verbosity", "WARNING", "--save_model"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert re.search(r"classit-eval finetune: error: classit_glue_boolq not evaluated: \S*glue_filtered/"
@@ -199,6 +211,9 @@ def test_cli_rte_and_wsc_end_to_end_with_a_missing_split(tiny_ckpt, tmp_path, ca
                                                          for t in ("classit_glue_rte", "classit_glue_wsc")]))
     wsc_doc = json.loads((folder / f"samples_classit_glue_wsc_{stamp}.jsonl").open().readline())
     assert wsc_doc["arguments"]["gen_args_0"]["arg_0"] == 'Does "he" refer to "Joe" in this passage?'
+    saved = folder / "finetuned" / "wsc" / "seed42"
+    assert {"config.json", "tokenizer.json", "classification_head.pt", "classification_head.json"} <= {
+        p.name for p in saved.iterdir()}
     # lm-eval's own table printer reads the file
     from lm_eval.utils import make_table
 
@@ -252,3 +267,25 @@ def test_results_with_several_seeds_report_mean_and_std():
     samples = R.samples(task, data, runs)
     assert [s["acc"] for s in samples] == [1.0, 0.5, 1.0, 0.5] and samples[1]["preds"] == [1, 0]
     assert samples[1]["resps"] == [["1", "0"]] and samples[1]["f1"] == [1, 1]
+
+
+@needs_data
+@pytest.mark.slow
+def test_data_parallel_two_cpu_processes(tiny_ckpt, tmp_path):
+    """torchrun with 2 CPU processes (gloo): the global batch is split, so the step count equals one process's,
+    every item is scored once and in order, and only rank 0 writes."""
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CLASSIT_DATA_DIR": str(EVAL_DATA)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "classit_tasks.finetune", "--model_args", f"pretrained={tiny_ckpt}", "--tasks", "wsc",
+           "--limit", "64", "--num_epochs", "2", "--batch_size", "16", "--device", "cpu", "--output_path", str(out),
+           "--verbosity", "WARNING"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (results_file,) = out.rglob("results_*.json")
+    res = json.loads(results_file.read_text())
+    assert res["config"]["num_processes"] == 2
+    per_seed = res["finetune"]["classit_glue_wsc"]["per_seed"][0]
+    assert per_seed["optimizer_steps"] == 2 * ((64 - per_seed["selection_examples"]) // 16)
+    (samples_file,) = out.rglob("samples_classit_glue_wsc_*.jsonl")
+    assert [json.loads(line)["doc_id"] for line in samples_file.open()] == list(range(52))

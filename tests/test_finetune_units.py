@@ -91,6 +91,26 @@ def test_pooling_picks_first_last_mean_with_either_padding():
     assert pool(hidden, right, "mean").flatten().tolist() == [1.0, 4.5]
 
 
+def test_pad_token_fallback():
+    from tokenizers import Tokenizer, models
+    from transformers import LlamaConfig, LlamaModel, PreTrainedTokenizerFast
+
+    from classit_tasks.finetune.model import ensure_pad_token, fit_embeddings
+
+    def tokenizer(**special):
+        vocab = {"a": 0, "b": 1, "</s>": 2}
+        return PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel(vocab, unk_token="a")), **special)
+
+    with_eos = tokenizer(eos_token="</s>")
+    assert with_eos.pad_token is None and ensure_pad_token(with_eos) == "eos_token" and with_eos.pad_token_id == 2
+    bare = tokenizer()
+    assert ensure_pad_token(bare) == "added <pad>" and bare.pad_token_id == 3
+    backbone = LlamaModel(LlamaConfig(vocab_size=3, hidden_size=8, intermediate_size=16, num_hidden_layers=1,
+                                      num_attention_heads=2, num_key_value_heads=2))
+    fit_embeddings(backbone, bare)
+    assert backbone.get_input_embeddings().num_embeddings == 4
+
+
 # ---------------------------------------------------------------- tasks and data
 def test_input_templates_are_the_spec_templates():
     wsc = {"text": "Mark told Pete lies.", "span1_text": "Mark", "span2_text": "He", "label": 0}

@@ -193,8 +193,9 @@ def run(args: argparse.Namespace) -> int:
         for seed in cfg.seeds:
             result = finetune_seed(data, pretrained, tokenizer, load_kwargs, cfg, seed, accelerator)
             if cfg.save_model and accelerator.is_main_process:
-                save_finetuned(Path(args.output_path).with_suffix("") / R.sanitize_model_name(pretrained), data.task,
-                               result, tokenizer, cfg)
+                out = Path(args.output_path)
+                folder = out.parent if out.suffix == ".json" else out / R.sanitize_model_name(pretrained)
+                save_finetuned(folder, data.task, result, tokenizer, cfg)
             result.model = None
             seed_runs.append(result)
             logger.info("%s seed %d: %s (best epoch %d, %.1f s)", name, seed,
