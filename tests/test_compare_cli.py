@@ -142,3 +142,10 @@ def test_correlation_and_finetune_metrics(tmp_path):
     assert rows["classit_wug_adj"]["metric"] == "spearman" and rows["classit_wug_adj"]["regression"]
     assert rows["classit_wug_adj"]["test"].startswith("paired bootstrap")
     assert rows["classit_glue_mrpc"]["metric"] == "f1" and not rows["classit_glue_mrpc"]["regression"]
+
+
+def test_json_on_stdout(tmp_path, capsys):
+    base, cand = _pair(tmp_path, delta=0.0)
+    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--json", "-", "--iters", "200"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exit_status"] == 0 and data["tasks"][0]["task"] == "classit_blimp_fast"

@@ -104,7 +104,8 @@ def compare_main(argv: list[str]) -> int:
                         help="tolerated drop in display points (accuracy ×100, ρ×100; default 0)")
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="family-wise significance level over the gated tasks (Holm; default 0.05)")
-    parser.add_argument("--json", dest="json_out", default=None, help="also write the comparison as JSON here")
+    parser.add_argument("--json", dest="json_out", default=None,
+                        help="also write the comparison as JSON to this file ('-': JSON on stdout instead of the table)")
     parser.add_argument("--tasks", nargs="+", default=None, metavar="PATTERN",
                         help="compare only leaf tasks matching these glob patterns")
     parser.add_argument("--gate-all", action="store_true",
@@ -131,6 +132,9 @@ def compare_main(argv: list[str]) -> int:
     except ReportInputError as e:
         return _fail("compare", str(e))
     status = 1 if regressions else 0
+    if args.json_out == "-":
+        print(json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2))
+        return status
     print(f"baseline:  {base.label}\ncandidate: {cand.label}")
     print(f"diff = candidate - baseline (points); {settings.level:.0%} paired bootstrap CI ({settings.iters} "
           f"resamples); gate: drop > {args.max_drop:g} with Holm-adjusted p < {args.alpha:g}\n")
