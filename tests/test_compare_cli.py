@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from classit_tasks.report.cli import compare_main
 from classit_tasks.report.synthetic import accuracy_pair, write_run

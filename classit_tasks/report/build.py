@@ -11,7 +11,7 @@ from pathlib import Path
 from classit_tasks.report import plots, render
 from classit_tasks.report.growth import Pace, pace, pick_axis
 from classit_tasks.report.load import Run
-from classit_tasks.report.scores import Score, Settings, Scorer, abilities, headline_metric, table_rows
+from classit_tasks.report.scores import Score, Scorer, Settings, ability_scores, table_rows
 
 AXIS_LABELS = {"words": "words seen", "tokens": "tokens seen", "steps": "training steps", "order": "checkpoint"}
 
@@ -35,6 +35,27 @@ class Report:
     images: list[Path]
 
 
+@dataclass
+class _Scores:
+    """Everything computed for the runs: table rows (all depths) and abilities, keyed by run label."""
+
+    rows: dict[str, list[Score]]
+    abilities: dict[str, list[tuple[str, Score]]]
+
+    def top(self, label: str) -> list[Score]:
+        return [s for s in self.rows[label] if s.depth == 0]
+
+    def families(self) -> list[str]:
+        return list(dict.fromkeys(f for rows in self.abilities.values() for f, _ in rows))
+
+
+@dataclass
+class _Growth:
+    images: list[tuple[str, Path]] = field(default_factory=list)
+    paces: list[tuple[str, list[Pace], list[str]]] = field(default_factory=list)  # (series, paces, checkpoints)
+    notes: list[str] = field(default_factory=list)
+
+
 def series_of(run: Run) -> str:
     """Checkpoints of one training run share a series: the folder holding the checkpoint folders."""
     if run.model_path:
@@ -44,144 +65,161 @@ def series_of(run: Run) -> str:
     return run.folder.parent.name or "run"
 
 
-def _abilities(run: Run, scorer: Scorer, settings: Settings) -> list[tuple[str, Score]]:
-    out = []
-    for family, ability, leaves in abilities(run):
-        metric = headline_metric(run, leaves[0], settings.metric)
-        if metric is not None:
-            out.append((family, scorer.score(ability, leaves, metric)))
-    return out
-
-
 def build_report(runs: list[Run], options: ReportOptions) -> Report:
     out = Path(options.out_dir)
     img = out / "img"
     img.mkdir(parents=True, exist_ok=True)
-    settings = options.settings
-    detail_rows: dict[str, list[Score]] = {}
-    ability_rows: dict[str, list[tuple[str, Score]]] = {}
-    for run in runs:
-        scorer = Scorer(run, settings)
-        detail_rows[run.label] = table_rows(run, settings, detail=True, scorer=scorer)
-        ability_rows[run.label] = _abilities(run, scorer, settings)
-    top_rows = {label: [s for s in rows if s.depth == 0] for label, rows in detail_rows.items()}
+    scores = _score(runs, options.settings)
+    images = _bar_figures(runs, scores, img)
+    growth = _growth(runs, scores, options.axis, img)
+    images += growth.images
 
-    images: list[tuple[str, Path]] = []
-    images.append(("Scores per task", plots.bars(top_rows, img / "tasks.png", "Scores per task")))
-    families = list(dict.fromkeys(f for rows in ability_rows.values() for f, _ in rows))
-    for family in families:
-        table = {label: [s for f, s in rows if f == family] for label, rows in ability_rows.items()}
+    intro = (f"Scores ×100 (accuracy points, ρ×100); 95% bootstrap percentile CIs over items "
+             f"({options.settings.iters} resamples, seed {options.settings.seed}; groups: unweighted mean of their "
+             "subtasks, resampled within each subtask).")
+    markdown_text = _markdown(runs, scores, growth, images, options, intro)
+    markdown_path = out / "report.md"
+    markdown_path.write_text(markdown_text, encoding="utf-8")
+    html_path = None
+    if options.html:
+        html_path = out / "report.html"
+        html_path.write_text(_html(runs, scores, growth, images, options.title, intro), encoding="utf-8")
+    json_path = out / "report.json"
+    json_path.write_text(json.dumps(_clean(_json(runs, scores, growth, options.settings)), indent=2, default=str),
+                         encoding="utf-8")
+    return Report(markdown_text, markdown_path, html_path, json_path, [p for _, p in images])
+
+
+def _score(runs: list[Run], settings: Settings) -> _Scores:
+    rows, abilities = {}, {}
+    for run in runs:
+        scorer = Scorer(run, settings)  # shared, so each leaf task is resampled once
+        rows[run.label] = table_rows(run, settings, detail=True, scorer=scorer)
+        abilities[run.label] = ability_scores(run, settings, scorer)
+    return _Scores(rows, abilities)
+
+
+def _bar_figures(runs: list[Run], scores: _Scores, img: Path) -> list[tuple[str, Path]]:
+    """Per-task bars of all runs, then one bar figure per ability family with more than one ability."""
+    images = [("Scores per task", plots.bars({r.label: scores.top(r.label) for r in runs}, img / "tasks.png",
+                                             "Scores per task"))]
+    for family in scores.families():
+        table = {label: [s for f, s in rows if f == family] for label, rows in scores.abilities.items()}
         if max(len(v) for v in table.values()) > 1:
             name = "abilities_" + family.lower().replace(" ", "_") + ".png"
             images.append((family, plots.bars(table, img / name, family, horizontal=True)))
+    return images
 
-    # growth across checkpoints
-    axis = options.axis if options.axis == "order" else pick_axis([r.position for r in runs], options.axis)
-    pace_sections: list[tuple[str, list[Pace], list[str]]] = []
-    notes: list[str] = []
-    if len(runs) >= 2 and axis is not None:
-        series: dict[str, list[Run]] = {}
-        for run in runs:
-            series.setdefault(series_of(run), []).append(run)
-        if axis == "order" or all(len(members) == 1 for members in series.values()):
-            series = {"runs": list(runs)}  # one series in the given order / of separately named checkpoints
-        def x_of(run: Run) -> float:
-            return float(runs.index(run) + 1) if axis == "order" else float(run.position.get(axis))
-        for members in series.values():
-            members.sort(key=x_of)
-        skipped = [name for name, members in series.items() if len({x_of(r) for r in members}) < len(members)]
-        for name in skipped:  # not a checkpoint series: several runs at the same position
-            notes.append(f"growth: the runs of '{name}' share a position on the {axis} axis; no growth curve "
-                         "(give --positions or --x order)")
-            series.pop(name)
-        log_x = axis != "order" and all(x_of(r) > 0 for r in runs)
-        curves: dict[str, dict[str, list]] = {}
-        for name, members in series.items():
-            for run in members:
-                for s in top_rows[run.label]:
-                    curves.setdefault(s.name, {}).setdefault(name, []).append((x_of(run), s))
-        if any(len(points) >= 2 for c in curves.values() for points in c.values()):
-            images.append(("Growth across checkpoints", plots.growth(
-                curves, AXIS_LABELS[axis], img / "growth.png", "Growth across checkpoints", log_x=log_x)))
-        for name, members in series.items():
-            if len(members) < 2:
-                continue
-            by_family: dict[str, dict[str, list]] = {}
-            paces = []
-            for family in families:
-                for ability in dict.fromkeys(s.name for r in members for f, s in ability_rows[r.label] if f == family):
-                    points = []
-                    for run in members:
-                        found = [s for f, s in ability_rows[run.label] if f == family and s.name == ability]
-                        if found:
-                            points.append((x_of(run), found[0]))
-                    if len(points) < 2:
-                        continue
-                    by_family.setdefault(family, {})[ability] = points
-                    xs = None if axis == "order" else [x for x, _ in points]
-                    ss = [s for _, s in points]
-                    chance = ss[0].shown(ss[0].chance) if ss[0].chance is not None else None
-                    paces.append(Pace(**{**asdict(pace(
-                        ability, xs, [s.shown(s.value) for s in ss], [s.shown(s.ci[0]) for s in ss],
-                        [s.shown(s.ci[1]) for s in ss], chance)), "ability": f"{family}: {ability}"}))
-            if by_family:
-                safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-                images.append((f"Growth pace per ability ({name})", plots.growth(
-                    by_family, AXIS_LABELS[axis], img / f"pace_{safe}.png", f"Growth pace per ability: {name}",
-                    log_x=log_x, legend_each=True)))
-                pace_sections.append((name, paces, [r.label for r in members]))
 
-    # Markdown
-    md = [f"# {options.title}", ""]
-    md.append(f"Scores ×100 (accuracy points, ρ×100); 95% bootstrap percentile CIs over items "
-              f"({settings.iters} resamples, seed {settings.seed}; groups: unweighted mean of their subtasks, "
-              "resampled within each subtask).")
-    md.append("")
+def _growth(runs: list[Run], scores: _Scores, wanted_axis: str | None, img: Path) -> _Growth:
+    """Growth curves of the top-level tasks and growth pace of every ability, per series of checkpoints."""
+    result = _Growth()
+    axis = wanted_axis if wanted_axis == "order" else pick_axis([r.position for r in runs], wanted_axis)
+    if len(runs) < 2 or axis is None:
+        return result
+
+    def x_of(run: Run) -> float:
+        return float(runs.index(run) + 1) if axis == "order" else float(run.position.get(axis))
+
+    series: dict[str, list[Run]] = {}
     for run in runs:
-        rows = detail_rows[run.label] if options.detail else top_rows[run.label]
+        series.setdefault(series_of(run), []).append(run)
+    if axis == "order" or all(len(members) == 1 for members in series.values()):
+        series = {"runs": list(runs)}  # one series: the given order, or separately named checkpoints
+    for name in list(series):
+        members = sorted(series[name], key=x_of)
+        if len({x_of(r) for r in members}) < len(members):  # several runs at one position: not a series
+            result.notes.append(f"growth: the runs of '{name}' share a position on the {axis} axis; no growth "
+                                "curve (give --positions or --x order)")
+            del series[name]
+        else:
+            series[name] = members
+    log_x = axis != "order" and all(x_of(r) > 0 for r in runs)
+
+    curves: dict[str, dict[str, list]] = {}
+    for name, members in series.items():
+        for run in members:
+            for s in scores.top(run.label):
+                curves.setdefault(plots.key(s), {}).setdefault(name, []).append((x_of(run), s))
+    if any(len(points) >= 2 for panel in curves.values() for points in panel.values()):
+        result.images.append(("Growth across checkpoints", plots.growth(
+            curves, AXIS_LABELS[axis], img / "growth.png", "Growth across checkpoints", log_x=log_x)))
+
+    for name, members in series.items():
+        if len(members) < 2:
+            continue
+        by_family: dict[str, dict[str, list]] = {}
+        paces = []
+        for family in scores.families():
+            points_by_ability: dict[str, list] = {}
+            for run in members:
+                for f, s in scores.abilities[run.label]:
+                    if f == family:
+                        points_by_ability.setdefault(s.name, []).append((x_of(run), s))
+            for ability, points in points_by_ability.items():
+                if len(points) < 2:
+                    continue
+                by_family.setdefault(family, {})[ability] = points
+                ss = [s for _, s in points]
+                chance = ss[0].shown(ss[0].chance) if ss[0].chance is not None else None
+                paces.append(pace(
+                    f"{family}: {ability}", None if axis == "order" else [x for x, _ in points],
+                    [s.shown(s.value) for s in ss], [s.shown(s.ci[0]) for s in ss], [s.shown(s.ci[1]) for s in ss],
+                    chance))
+        if by_family:
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+            result.images.append((f"Growth pace per ability ({name})", plots.growth(
+                by_family, AXIS_LABELS[axis], img / f"pace_{safe}.png", f"Growth pace per ability: {name}",
+                log_x=log_x, legend_each=True)))
+            result.paces.append((name, paces, [r.label for r in members]))
+    return result
+
+
+def _markdown(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tuple[str, Path]],
+              options: ReportOptions, intro: str) -> str:
+    md = [f"# {options.title}", "", intro, ""]
+    for run in runs:
+        rows = scores.rows[run.label] if options.detail else scores.top(run.label)
         where = ", ".join(f"{k} {_amount(v)}" for k in ("words", "tokens", "steps")
                           if (v := run.position.get(k)) is not None)
         md += [f"## {run.label}" + (f" ({where})" if where else ""), "", render.markdown(render.score_table(rows)), ""]
-        row_notes = [f"{s.name}: {'; '.join(s.notes)}" for s in rows if s.notes]
-        md += [f"\\* {n}  " for n in row_notes] + ([""] if row_notes else [])
-    for name, paces, labels in pace_sections:
+        notes = [f"{s.name}: {'; '.join(s.notes)}" for s in rows if s.notes]
+        md += [f"\\* {n}  " for n in notes] + ([""] if notes else [])
+    for name, paces, labels in growth.paces:
         md += [f"## Growth pace: {name}", "", render.markdown(render.pace_table(paces, labels)), ""]
-    md += [f"Note: {n}  " for n in notes] + ([""] if notes else [])
+    md += [f"Note: {n}  " for n in growth.notes] + ([""] if growth.notes else [])
     md += ["## Figures", ""] + [f"![{alt}](img/{p.name})" for alt, p in images] + [""]
-    markdown_text = "\n".join(md)
-    markdown_path = out / "report.md"
-    markdown_path.write_text(markdown_text, encoding="utf-8")
+    return "\n".join(md)
 
-    # HTML
-    html_path = None
-    if options.html:
-        intro = "".join(f"<p class=\"note\">{html.escape(n)}</p>" for n in [md[2], *notes])
-        sections = [("", intro)]
-        sections.append(("Scores per task", render.html_image(images[0][1], images[0][0])))
-        for run in runs:
-            top = render.html_table(render.score_table(top_rows[run.label]))
-            full = render.html_table(render.score_table(detail_rows[run.label]))
-            ab = [s for _, s in ability_rows[run.label]]
-            ab_table = render.html_table(render.score_table(ab)) if ab else ""
-            sections.append((run.label, top + f"<details><summary>all subtasks</summary>{full}</details>"
-                             + (f"<details><summary>abilities</summary>{ab_table}</details>" if ab else "")))
-        for alt, path in images[1:]:
-            sections.append((alt, render.html_image(path, alt)))
-        for name, paces, labels in pace_sections:
-            sections.append((f"Growth pace: {name}", render.html_table(render.pace_table(paces, labels))))
-        html_path = out / "report.html"
-        html_path.write_text(render.html_page(options.title, sections), encoding="utf-8")
 
-    json_path = out / "report.json"
-    json_path.write_text(json.dumps(_clean({
+def _html(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tuple[str, Path]], title: str,
+          intro: str) -> str:
+    sections = [("", "".join(f'<p class="note">{html.escape(n)}</p>' for n in [intro, *growth.notes]))]
+    sections.append((images[0][0], render.html_image(images[0][1], images[0][0])))
+    for run in runs:
+        top = render.html_table(render.score_table(scores.top(run.label)))
+        full = render.html_table(render.score_table(scores.rows[run.label]))
+        abilities = [s for _, s in scores.abilities[run.label]]
+        body = top + f"<details><summary>all subtasks</summary>{full}</details>"
+        if abilities:
+            body += f"<details><summary>abilities</summary>{render.html_table(render.score_table(abilities))}</details>"
+        sections.append((run.label, body))
+    sections += [(alt, render.html_image(path, alt)) for alt, path in images[1:]]
+    for name, paces, labels in growth.paces:
+        sections.append((f"Growth pace: {name}", render.html_table(render.pace_table(paces, labels))))
+    return render.html_page(title, sections)
+
+
+def _json(runs: list[Run], scores: _Scores, growth: _Growth, settings: Settings) -> dict:
+    return {
         "settings": asdict(settings),
         "runs": [{"label": r.label, "files": [str(p) for p in r.results_files], "position": asdict(r.position),
-                  "rows": [_score_json(s) for s in detail_rows[r.label]],
-                  "abilities": [{"family": f, **_score_json(s)} for f, s in ability_rows[r.label]]} for r in runs],
+                  "rows": [_score_json(s) for s in scores.rows[r.label]],
+                  "abilities": [{"family": f, **_score_json(s)} for f, s in scores.abilities[r.label]]}
+                 for r in runs],
         "pace": [{"series": name, "checkpoints": labels, "abilities": [asdict(p) for p in paces]}
-                 for name, paces, labels in pace_sections],
-    }), indent=2, default=str), encoding="utf-8")
-    return Report(markdown_text, markdown_path, html_path, json_path, [p for _, p in images])
+                 for name, paces, labels in growth.paces],
+    }
 
 
 def _score_json(s: Score) -> dict:

@@ -105,7 +105,8 @@ def compare_main(argv: list[str]) -> int:
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="family-wise significance level over the gated tasks (Holm; default 0.05)")
     parser.add_argument("--json", dest="json_out", default=None,
-                        help="also write the comparison as JSON to this file ('-': JSON on stdout instead of the table)")
+                        help="also write the comparison as JSON to this file "
+                             "('-': JSON on stdout instead of the table)")
     parser.add_argument("--tasks", nargs="+", default=None, metavar="PATTERN",
                         help="compare only leaf tasks matching these glob patterns")
     parser.add_argument("--gate-all", action="store_true",

@@ -3,8 +3,9 @@
 For every reported task / group: the difference candidate - baseline of the headline metric, its paired bootstrap
 CI (same resampled items for both runs, stratified by leaf task) and a two-sided p-value: the exact McNemar test
 for a leaf task with 0/1 per-item scores in both runs, a paired permutation (sign-flip) test for other mean scores
-(groups, seed-averaged accuracies), the paired-bootstrap p-value for correlations, ΔR², F1 and MCC. A task *regresses* when the candidate is worse by more than ``max_drop`` display
-points AND the Holm-adjusted p-value over the gated tasks is below ``alpha`` (family-wise error <= alpha).
+(groups, seed-averaged accuracies), the paired-bootstrap p-value for correlations, ΔR², F1 and MCC. A task
+*regresses* when the candidate is worse by more than ``max_drop`` display points AND the Holm-adjusted p-value
+over the gated tasks is below ``alpha`` (family-wise error <= alpha).
 Runs on different items (another data version, another ``--limit``) are refused, never compared.
 """
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from scipy.stats import rankdata, spearmanr
+from scipy.stats import rankdata
 
 from classit_tasks.report import regression as R
 from classit_tasks.report.stats import BatchFn

@@ -45,7 +45,8 @@ def score_table(rows: list[Score]) -> list[list[str]]:
 def compare_table(rows: list[Comparison], base: str, cand: str) -> list[list[str]]:
     out = [["task", "n", base, cand, "diff", "95% CI", "p", "p (Holm)", "test", "verdict"]]
     for r in rows:
-        name = "· " * r.depth + (short(r.task) if r.depth else r.task) + ("" if r.metric == "acc" else f" ({r.metric})")
+        metric = "" if r.metric == "acc" else f" ({r.metric})"
+        name = "· " * r.depth + (short(r.task) if r.depth else r.task) + metric
         verdict = "REGRESSION" if r.regression else ("gated" if r.gated else "")
         out.append([name, str(r.n), fmt(r.baseline), fmt(r.candidate), f"{r.diff:+.2f}",
                      f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", fmt_p(r.p_value),

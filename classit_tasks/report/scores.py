@@ -309,8 +309,9 @@ def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
     return [(family, ability, tasks) for (family, ability), tasks in found.items()]
 
 
-def ability_scores(run: Run, settings: Settings) -> list[tuple[str, Score]]:
-    scorer = Scorer(run, settings)
+def ability_scores(run: Run, settings: Settings, scorer: Scorer | None = None) -> list[tuple[str, Score]]:
+    """(family, score) of every ability of a run (macro mean over its leaf tasks, stratified bootstrap CI)."""
+    scorer = scorer or Scorer(run, settings)
     out = []
     for family, ability, leaves in abilities(run):
         metric = headline_metric(run, leaves[0], settings.metric)
