@@ -178,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
     if not prepared:
         raise ClassitDataError("; ".join(not_evaluated.values()))
     for name, message in not_evaluated.items():  # the other tasks still run
-        print(f"{PROG}: error: {name} not evaluated: {message}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":
+            print(f"{PROG}: error: {name} not evaluated: {message}", file=sys.stderr)
 
     accelerator = make_accelerator(args.device)
     pretrained = model_args["pretrained"]
@@ -226,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``classit-eval finetune``; returns the exit code (2 on a usage or data error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, args.verbosity), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Under torchrun / accelerate launch, only rank 0 logs at the requested level.
+    level = getattr(logging, args.verbosity) if os.environ.get("RANK", "0") == "0" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return run(args)

@@ -210,6 +210,8 @@ def finetune_seed(
         preds = predict(model, select_loader if select_loader is not None else report_loader, accelerator)
         score = M.compute(task.metric, select_labels, preds)
         selection_scores.append(score)
+        logger.info("%s seed %d epoch %d: %s %.4f on the %s set", task.task_name, seed, epoch, task.metric, score,
+                    "held-out" if select_loader is not None else "reported (valid)")
         if score > best_score:  # the first best epoch wins ties, as a strict ">" in 2025
             best_score, best_epoch = score, epoch
             if select_loader is None:
