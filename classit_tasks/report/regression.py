@@ -70,9 +70,12 @@ def delta_r2(V: np.ndarray, dv: str, predictors: tuple[str, ...]) -> np.ndarray:
     base = _design(clean, predictors)
     model = np.concatenate([base, clean[..., INDEX["pred"]][..., None]], axis=-1)
     y = clean[..., INDEX[dv]]
+    n_params = base.shape[-1] + 2  # intercept, baseline terms, pred
     with np.errstate(invalid="ignore", divide="ignore"):
         r2_base, r2_model = _r2(y, base, w), _r2(y, model, w)
-        return 100.0 * (r2_model - r2_base) / (1.0 - r2_base)
+        score = 100.0 * (r2_model - r2_base) / (1.0 - r2_base)
+    # as reading_stats: no score with too few rows for the fit, or a baseline that already fits perfectly
+    return np.where((w.sum(axis=1) > n_params) & (r2_base < 1.0), score, np.nan)
 
 
 def eye_tracking(V: np.ndarray) -> np.ndarray:
