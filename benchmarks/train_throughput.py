@@ -76,8 +76,8 @@ def records(data: Path, n: int):
     return list(islice(sw, n // 2)) + list(islice(wiki, n - n // 2))
 
 
-def training_args(out, a, **extra):
-    return TrainingArguments(output_dir=out, per_device_train_batch_size=a.batch_size, max_steps=a.steps,
+def training_args(out, a, batch_size=None, **extra):
+    return TrainingArguments(output_dir=out, per_device_train_batch_size=batch_size or a.batch_size, max_steps=a.steps,
                              learning_rate=1e-3, lr_scheduler_type="constant", save_strategy="no", report_to=[],
                              logging_steps=10**6, disable_tqdm=True, seed=0, dataloader_pin_memory=False,
                              remove_unused_columns=False, **extra)
@@ -105,7 +105,8 @@ def run_plain_padding(tok, examples, a, out):
 
     counter = Counter(collate, tok.pad_token_id)
     model = build_model(a.preset, tok, seed=0)
-    trainer = Trainer(model=model, args=training_args(out, a), train_dataset=_NoWords(rows), data_collator=counter)
+    trainer = Trainer(model=model, args=training_args(out, a, a.baseline_batch_size), train_dataset=_NoWords(rows),
+                      data_collator=counter)
     return _timed(trainer, counter)
 
 
@@ -122,7 +123,8 @@ def run_trl(tok, recs, a, out, packing=False):
 
     rows = [{"prompt": [{"role": "user", "content": r.prompt}], "completion": [{"role": "assistant", "content": r.reply}]}
             for r in recs]
-    config = SFTConfig(output_dir=out, per_device_train_batch_size=a.batch_size, max_steps=a.steps, learning_rate=1e-3,
+    batch = a.batch_size if packing else (a.baseline_batch_size or a.batch_size)
+    config = SFTConfig(output_dir=out, per_device_train_batch_size=batch, max_steps=a.steps, learning_rate=1e-3,
                        lr_scheduler_type="constant", save_strategy="no", report_to=[], logging_steps=10**6,
                        disable_tqdm=True, seed=0, dataloader_pin_memory=False, max_length=a.max_seq_length,
                        completion_only_loss=True, packing=packing, dataset_num_proc=1, bf16=False)
@@ -154,6 +156,9 @@ def main() -> int:
     p.add_argument("--max-seq-length", type=int, default=256)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--baseline-batch-size", type=int, default=None,
+                   help="examples per step for the unpacked baselines (default: --batch-size, i.e. the same rows per "
+                        "step; about 4x that gives them as many real tokens per step as a packed batch)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--baselines", nargs="+", default=["trl", "trl-packed", "padding"],
                    choices=["trl", "trl-packed", "padding"])
@@ -179,7 +184,8 @@ def main() -> int:
     recs = records(data, a.records)
     examples = [e for r in recs for e in encode_record(tok, r, a.max_seq_length)]
     print(f"{len(recs)} records, {sum(len(e.input_ids) for e in examples):,} tokens; preset {a.preset}, "
-          f"batch {a.batch_size} rows x <= {a.max_seq_length} tokens, {a.steps} steps, {a.threads} thread(s)")
+          f"batch {a.batch_size} rows x <= {a.max_seq_length} tokens (unpacked baselines: "
+          f"{a.baseline_batch_size or a.batch_size} examples), {a.steps} steps, {a.threads} thread(s)")
 
     results = {"classit (packed)": run_classit(tok, examples, a, str(tmp / "c"))}
     for name in a.baselines:

@@ -75,7 +75,8 @@ class ClassitTrainer(Trainer):
         name = f"checkpoint-{self.state.global_step}"
         staging = os.path.join(self.args.output_dir, ".staging")
         if self.args.should_save:
-            shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
+            shutil.rmtree(os.path.join(staging, name), ignore_errors=True)  # left by a killed run
+        self.accelerator.wait_for_everyone()
         self._staging_dir = staging
         try:
             super()._save_checkpoint(model, trial)  # writes <output_dir>/.staging/checkpoint-N on every rank

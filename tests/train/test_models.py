@@ -1,0 +1,42 @@
+"""Model presets and tokenizers with and without BOS, end to end."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from classit_train import PRESETS, build_model, count_parameters, parse_config, run_curriculum
+from classit_train.checkpoint import read_state
+
+from conftest import tiny_config
+
+
+@pytest.mark.parametrize("preset, low, high", [("babylm-100m", 95e6, 100e6), ("babylm-140m", 135e6, 145e6)])
+def test_paper_presets_have_the_documented_size(preset, low, high):
+    with torch.device("meta"):
+        model = build_model(preset, vocab_size=16384)
+    assert low <= count_parameters(model) <= high
+    assert model.config.tie_word_embeddings and model.config.model_type == "llama"
+
+
+def test_build_model_fits_the_tokenizer(tokenizer, tokenizer_nobos):
+    model = build_model("tiny", tokenizer, seed=0)
+    assert model.config.vocab_size == len(tokenizer) and model.config.hidden_size == PRESETS["tiny"]["hidden_size"]
+    assert (model.config.bos_token_id, model.config.eos_token_id, model.config.pad_token_id) == (
+        tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id)
+    assert build_model("tiny", tokenizer_nobos).config.bos_token_id is None
+    a, b = build_model("tiny", tokenizer, seed=3), build_model("tiny", tokenizer, seed=3)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))  # seeded init
+
+
+def test_no_bos_tokenizer_trains_and_saves(tmp_path, tokenizer_nobos_dir, one_thread):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    config = tiny_config(tmp_path / "run", tokenizer_nobos_dir, training={"max_steps": 3})
+    final = run_curriculum(parse_config(config))
+    tok = AutoTokenizer.from_pretrained(final)
+    model = AutoModelForCausalLM.from_pretrained(final)
+    assert tok.bos_token is None and tok("hello")["input_ids"][0] != 1
+    assert model.config.bos_token_id is None
+    assert tok.apply_chat_template([{"role": "user", "content": "Hi"}], tokenize=False).startswith("<|im_start|>user")
+    assert read_state(final).stage_step == 3
