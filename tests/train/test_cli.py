@@ -1,0 +1,41 @@
+"""The `classit-train` sub-commands: tokenizer, data preview, data build (CLASS-IT JSONL layout, read back)."""
+
+from __future__ import annotations
+
+import json
+
+from classit_train.cli import main
+from classit_train.sources import iter_source
+
+from conftest import SWITCHBOARD, tiny_config, write_config
+
+
+def test_tokenizer_command(tmp_path, capsys):
+    out = tmp_path / "tok"
+    assert main(["tokenizer", "--input", str(SWITCHBOARD), "--vocab-size", "400", "--max-words", "20000",
+                 "--no-bos", "--output", str(out)]) == 0
+    assert "saved a 400-token tokenizer (without BOS)" in capsys.readouterr().out
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(out)
+    assert tok.bos_token is None and tok.chat_template
+
+
+def test_data_build_writes_class_it_rows_that_read_back(tmp_path, tokenizer_dir, capsys):
+    config = write_config(tmp_path / "c.yaml", tiny_config(tmp_path / "out", tokenizer_dir))
+    assert main(["data", "build", str(config), "--output", str(tmp_path / "pairs")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "pairs" / "switchboard.jsonl").read_text().splitlines()]
+    assert len(rows) == 160 and set(rows[0]) == {"prompt", "reply", "source", "text"}
+    assert rows[0]["source"] == "switchboard"
+    back = list(iter_source({"type": "prompt_reply", "paths": [str(tmp_path / "pairs" / "switchboard.jsonl")]}, "x"))
+    original = list(iter_source({"type": "switchboard", "paths": [str(SWITCHBOARD)], "max_records": 160}, "switchboard"))
+    assert [(r.prompt, r.reply) for r in back] == [(r.prompt, r.reply) for r in original]
+    assert (tmp_path / "pairs" / "simple_wiki.jsonl").is_file()
+
+
+def test_data_preview_marks_the_trained_span(tmp_path, tokenizer_dir, capsys):
+    config = write_config(tmp_path / "c.yaml", tiny_config(tmp_path / "out", tokenizer_dir))
+    assert main(["data", "preview", str(config), "--source", "switchboard", "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "=== source switchboard (switchboard) ===" in out
+    assert "<|im_start|>assistant\n[[A lot different.<|im_end|>]]" in out
