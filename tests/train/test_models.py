@@ -32,7 +32,8 @@ def test_build_model_fits_the_tokenizer(tokenizer, tokenizer_nobos):
 def test_no_bos_tokenizer_trains_and_saves(tmp_path, tokenizer_nobos_dir, one_thread):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    config = tiny_config(tmp_path / "run", tokenizer_nobos_dir, training={"max_steps": 3})
+    config = tiny_config(tmp_path / "run", tokenizer_nobos_dir,
+                         training={"max_steps": 3, "save_steps": 1, "save_total_limit": 2})
     final = run_curriculum(parse_config(config))
     tok = AutoTokenizer.from_pretrained(final)
     model = AutoModelForCausalLM.from_pretrained(final)
@@ -40,3 +41,5 @@ def test_no_bos_tokenizer_trains_and_saves(tmp_path, tokenizer_nobos_dir, one_th
     assert model.config.bos_token_id is None
     assert tok.apply_chat_template([{"role": "user", "content": "Hi"}], tokenize=False).startswith("<|im_start|>user")
     assert read_state(final).stage_step == 3
+    kept = sorted(p.name for p in (tmp_path / "run" / "checkpoints" / "01-merged").iterdir())
+    assert kept == ["checkpoint-2", "checkpoint-3"]  # save_total_limit rotation after the atomic rename
