@@ -10,6 +10,8 @@ import math
 
 # Headline metric of a task or group, in order of preference. Task modules may add theirs.
 PRIMARY_METRICS = ["acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
+# Metrics the tasks already report ×100 (the reading ΔR² scores, as the 2025 report prints them).
+ALREADY_PERCENT = {"eye_tracking", "self_paced_reading"}
 
 
 def headline(entry: dict) -> tuple[str, float] | None:
@@ -46,7 +48,8 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
             tie_total = int(sum(t for t in ties if isinstance(t, (int, float)))) if any(
                 isinstance(t, (int, float)) for t in ties
             ) else None
-            rows.append((name, n, found[0], 100.0 * found[1], tie_total))
+            scale = 1.0 if found[0] in ALREADY_PERCENT else 100.0
+            rows.append((name, n, found[0], scale * found[1], tie_total))
     return rows
 
 
