@@ -128,3 +128,17 @@ def test_numeric_string_ratio_is_accepted_like_float(tmp_path):
 def test_absent_required_file_is_an_error(tmp_path):
     with pytest.raises(ClassitDataError, match="wug_adj_nominalization/wug_adj_nominalization.jsonl not in"):
         load_wug("wug_adj_nominalization", "wug_adj_nominalization", data_dir=tmp_path)
+
+
+def test_both_wug_tasks_are_in_the_suites():
+    """Each WUG task is its own leaderboard task: listed directly (one summary row each), past tense included even
+    when its file is absent (it then reports itself as not evaluated)."""
+    import yaml
+
+    from zero_shot_helpers import TASK_DIR
+
+    for suite in ("classit_zero_shot", "classit_zero_shot_fast"):
+        members = yaml.safe_load((TASK_DIR / f"{suite}.yaml").read_text())["task"]
+        assert "classit_wug_adj_nominalization" in members and "classit_wug_past_tense" in members
+        assert any(m.startswith("classit_ewok") for m in members)
+        assert any(m.startswith("classit_entity_tracking") for m in members)
