@@ -17,7 +17,6 @@ duplicate strings are scored once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import torch
@@ -25,6 +24,8 @@ import torch.nn.functional as F
 from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
+
+from classit_tasks.prefix_rows import Encoded, Row, batch_tensors, build_row
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +41,6 @@ def register_request_encoder(task_name: str, encoder: Callable) -> None:
 
 class ClassitModelError(ValueError):
     """A request the model cannot score faithfully (one-line message)."""
-
-
-@dataclass
-class Encoded:
-    """A token sequence and which of its targets (positions 1..n-1) are scored."""
-
-    ids: list[int]
-    scored: list[bool]  # len(ids) - 1 entries: scored[t] says whether ids[t + 1] is scored
 
 
 def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Encoded]:
@@ -66,11 +59,13 @@ def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Enc
 class ClassitLM(HFLM):
     """HFLM with BabyLM 2025 log-likelihood scoring and a padding-free, head-sparse batched forward pass.
 
-    Extra model args: ``max_tokens_per_batch`` (default 16384 tokens of input per forward pass).
-    ``dtype`` defaults to float32, as in the 2025 pipeline.
+    Extra model args: ``max_tokens_per_batch`` (default 16384 input tokens per forward pass) and
+    ``prefix_sharing`` (default true: the options of one item are scored in one row that computes their shared
+    token prefix once; false scores every option separately). ``dtype`` defaults to float32, as in the 2025
+    pipeline.
     """
 
-    def __init__(self, pretrained="gpt2", max_tokens_per_batch: int = 16384, **kwargs):
+    def __init__(self, pretrained="gpt2", max_tokens_per_batch: int = 16384, prefix_sharing=True, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(pretrained=pretrained, **kwargs)
         if not getattr(self.tokenizer, "is_fast", False):
@@ -80,6 +75,7 @@ class ClassitLM(HFLM):
             )
         self.max_tokens_per_batch = int(max_tokens_per_batch)
         self._backbone, self._head = self._split_head()
+        self.prefix_sharing = str(prefix_sharing).lower() not in {"false", "0", "no"} and self._tree_rows_work()
 
     # ----------------------------------------------------------------------------------------------------------
     def _split_head(self):
@@ -101,12 +97,33 @@ class ClassitLM(HFLM):
             return None, None
         return backbone, head
 
-    def _scored_hidden_logits(self, input_ids: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    def _tree_rows_work(self) -> bool:
+        """Whether this architecture honours the custom 4D mask and position ids of shared-prefix rows."""
+        vocab = self.model.config.vocab_size
+        a = Encoded([i % vocab for i in (1, 2, 3, 4, 5)], [True] * 4)
+        b = Encoded([i % vocab for i in (1, 2, 3, 7, 8, 9)], [True] * 5)
+        with torch.inference_mode():
+            try:
+                shared = dict(self._score_rows([build_row([a, b], [0, 1])]))
+            except Exception:  # noqa: BLE001 - an architecture without 4D-mask support
+                shared = {}
+            alone = dict(self._score_rows([build_row([a], [0]), build_row([b], [1])]))
+        ok = bool(shared) and all(abs(shared[i][0] - alone[i][0]) < 1e-4 for i in (0, 1))
+        if not ok:
+            log.info("classit-hf: shared-prefix rows unsupported for %s; scoring options separately",
+                     type(self.model).__name__)
+        return ok
+
+    def _logits_at(self, input_ids, position_ids, mask, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
         """Logits at positions (rows, cols) only."""
+        device = self.device
+        kwargs = {"input_ids": input_ids.to(device)}
+        if mask is not None:
+            kwargs.update(attention_mask=mask.to(device), position_ids=position_ids.to(device))
         if self._backbone is not None:
-            hidden = self._backbone(input_ids=input_ids).last_hidden_state
+            hidden = self._backbone(**kwargs).last_hidden_state
             return self._head(hidden[rows, cols]).float()
-        return self.model(input_ids=input_ids).logits[rows, cols].float()
+        return self.model(**kwargs).logits[rows, cols].float()
 
     # ----------------------------------------------------------------------------------------------------------
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
@@ -123,7 +140,8 @@ class ClassitLM(HFLM):
             parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
         self._check_fits(requests, pairs, parts)
         flat = [seq for key in keys for seq in parts[key]]
-        flat_scores = iter(self.score_encoded(flat, disable_tqdm=disable_tqdm or self.rank != 0))
+        flat_scores = iter(self.score_encoded(flat, self._item_groups(requests, keys, parts),
+                                              disable_tqdm=disable_tqdm or self.rank != 0))
         by_key = {}
         for key in keys:
             scored = [next(flat_scores) for _ in parts[key]]
@@ -134,6 +152,25 @@ class ClassitLM(HFLM):
             results.append(result)
             self.cache_hook.add_partial("loglikelihood", pair, result)
         return results
+
+    @staticmethod
+    def _item_groups(requests, keys, parts) -> list[list[int]]:
+        """Flat sequence indices grouped by document (the options of one item share their prefix); a request
+        whose rule yields several sequences forms its own group. Any grouping gives the same scores."""
+        start, offsets = 0, {}
+        for key in keys:
+            offsets[key] = start
+            start += len(parts[key])
+        item_of: dict[tuple, tuple] = {}
+        for req in requests:
+            key = (REQUEST_ENCODERS.get(req.task_name), tuple(req.args))
+            if key[0] is None:  # the joint-tokenization rule: one sequence per request
+                item_of.setdefault(key, (req.task_name, req.doc_id))
+        groups: dict[tuple, list[int]] = {}
+        for key in keys:
+            item = item_of.get(key, key)
+            groups.setdefault(item, []).extend(range(offsets[key], offsets[key] + len(parts[key])))
+        return list(groups.values())
 
     def _check_fits(self, requests, pairs, parts) -> None:
         """Refuse (never truncate) a sequence longer than the model's context window."""
@@ -146,57 +183,66 @@ class ClassitLM(HFLM):
                     f"{limit}; classit never truncates (set max_length= in --model_args if the model allows more)"
                 )
 
-    def score_encoded(self, encoded: Sequence[Encoded], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
-        """Summed log-probability of the scored targets of each sequence, and whether all were greedy."""
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids), reverse=True)
+    def score_encoded(
+        self, encoded: Sequence[Encoded], groups: Sequence[Sequence[int]] | None = None, disable_tqdm: bool = False
+    ) -> list[tuple[float, bool]]:
+        """Summed log-probability of the scored targets of each sequence, and whether all were greedy.
+
+        ``groups`` lists sequences that are options of one item; with prefix sharing on, each group is scored as
+        one row that computes the options' common token prefix once.
+        """
+        if groups is None or not self.prefix_sharing:
+            groups = [[i] for i in range(len(encoded))]
+        rows = [build_row([encoded[i] for i in group], group) for group in groups]
+        rows.sort(key=lambda r: len(r.ids), reverse=True)
         results: list[tuple[float, bool] | None] = [None] * len(encoded)
         max_rows = self.batch_size if isinstance(self.batch_size, int) and self.batch_size > 0 else 64
-        batches = list(_length_batches(order, encoded, max_rows, self.max_tokens_per_batch))
+        batches = list(_length_batches(rows, max_rows, self.max_tokens_per_batch))
         with torch.inference_mode():
             for batch in tqdm(batches, desc="classit-hf scoring", disable=disable_tqdm):
-                for i, result in zip(batch, self._score_batch([encoded[i] for i in batch])):
-                    results[i] = result
+                for member, result in self._score_rows(batch):
+                    results[member] = result
         return results  # type: ignore[return-value]
 
-    def _score_batch(self, batch: Sequence[Encoded]) -> list[tuple[float, bool]]:
-        width = max(len(e.ids) for e in batch) - 1  # the last token is never an input
-        input_ids = torch.zeros((len(batch), max(width, 1)), dtype=torch.long)
-        rows, cols, targets = [], [], []
-        for r, enc in enumerate(batch):
-            n = len(enc.ids) - 1
-            if n > 0:
-                input_ids[r, :n] = torch.tensor(enc.ids[:-1])
-            for t, keep in enumerate(enc.scored):
-                if keep:
-                    rows.append(r)
-                    cols.append(t)
-                    targets.append(enc.ids[t + 1])
-        if not rows:
-            return [(0.0, True)] * len(batch)
-        rows_t = torch.tensor(rows, device=self.device)
-        cols_t = torch.tensor(cols, device=self.device)
-        targets_t = torch.tensor(targets, device=self.device)
-        logits = self._scored_hidden_logits(input_ids.to(self.device), rows_t, cols_t)
-        token_logprobs = F.log_softmax(logits, dim=-1).gather(-1, targets_t[:, None]).squeeze(-1)
-        greedy = logits.argmax(-1) == targets_t
-        sums = torch.zeros(len(batch), dtype=torch.float32, device=self.device).index_add_(0, rows_t, token_logprobs)
-        misses = torch.zeros(len(batch), dtype=torch.long, device=self.device).index_add_(
-            0, rows_t, (~greedy).long()
-        )
-        return [(float(s), bool(m == 0)) for s, m in zip(sums.tolist(), misses.tolist())]
+    def _score_rows(self, rows: Sequence[Row]) -> list[tuple[int, tuple[float, bool]]]:
+        input_ids, position_ids, mask = batch_tensors(rows, self.model.dtype)
+        members = [m for row in rows for m in row.members]
+        # Every (row, input index) whose next-token distribution is needed, once, however many options use it.
+        where: dict[tuple[int, int], int] = {}
+        slot, tokens, owner = [], [], []
+        first_member = 0
+        for r, row in enumerate(rows):
+            for k, src, token in row.targets:
+                slot.append(where.setdefault((r, src), len(where)))
+                tokens.append(token)
+                owner.append(first_member + k)
+            first_member += len(row.members)
+        if not where:
+            return [(m, (0.0, True)) for m in members]
+        rows_t = torch.tensor([r for r, _ in where], device=self.device)
+        cols_t = torch.tensor([c for _, c in where], device=self.device)
+        logits = self._logits_at(input_ids, position_ids, mask, rows_t, cols_t)
+        logprobs = F.log_softmax(logits, dim=-1)
+        slot_t = torch.tensor(slot, device=self.device)
+        tokens_t = torch.tensor(tokens, device=self.device)
+        owner_t = torch.tensor(owner, device=self.device)
+        token_logprobs = logprobs[slot_t, tokens_t]
+        misses = (logits.argmax(-1)[slot_t] != tokens_t).long()
+        sums = torch.zeros(len(members), dtype=torch.float32, device=self.device).index_add_(0, owner_t, token_logprobs)
+        miss = torch.zeros(len(members), dtype=torch.long, device=self.device).index_add_(0, owner_t, misses)
+        return [(m, (float(s), bool(x == 0))) for m, s, x in zip(members, sums.tolist(), miss.tolist())]
 
 
-def _length_batches(order: Iterable[int], encoded: Sequence[Encoded], max_rows: int, max_tokens: int):
-    """Consecutive runs of the length-sorted order, each within ``max_rows`` rows and ``max_tokens`` tokens."""
-    batch: list[int] = []
+def _length_batches(rows: Sequence[Row], max_rows: int, max_tokens: int):
+    """Consecutive runs of the length-sorted rows, each within ``max_rows`` rows and ``max_tokens`` tokens."""
+    batch: list[Row] = []
     width = 0
-    for i in order:
-        n = len(encoded[i].ids)
-        new_width = max(width, n)
+    for row in rows:
+        new_width = max(width, len(row.ids))
         if batch and (len(batch) + 1 > max_rows or new_width * (len(batch) + 1) > max_tokens):
             yield batch
-            batch, new_width = [], n
-        batch.append(i)
+            batch, new_width = [], len(row.ids)
+        batch.append(row)
         width = new_width
     if batch:
         yield batch
