@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
     demo.add_argument("--output-dir", required=True)
     demo.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for all three configs")
+    demo.add_argument("--max-records", type=int, default=None, help="cap every source at this many records (a quick run)")
     return parser
 
 
@@ -198,6 +199,9 @@ def cmd_demo(args) -> int:
         path = resources.files("classit_train").joinpath(f"configs/{name}")
         with resources.as_file(path) as config_path:
             config = load_config(config_path, overrides + list(args.set))
+        if args.max_records:
+            for spec in config.sources.values():
+                spec["max_records"] = min(spec.get("max_records") or args.max_records, args.max_records)
         print(f"== {name} -> {run_dir}")
         final = run_curriculum(config)
         print(f"   final checkpoint: {final}")

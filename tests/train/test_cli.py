@@ -39,3 +39,24 @@ def test_data_preview_marks_the_trained_span(tmp_path, tokenizer_dir, capsys):
     out = capsys.readouterr().out
     assert "=== source switchboard (switchboard) ===" in out
     assert "<|im_start|>assistant\n[[A lot different.<|im_end|>]]" in out
+
+
+def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, capsys, one_thread):
+    """`classit-train demo`: the three shipped tiny configs in a row, shrunk to a few steps."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from classit_train.checkpoint import read_state
+    from conftest import SHARED
+
+    assert main(["demo", "--data", str(SHARED), "--output-dir", str(tmp_path), "--max-records", "120",
+                 "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true"]) == 0
+    base = read_state(tmp_path / "tiny-pretrain" / "final")
+    assert (tmp_path / "tiny-pretrain" / "tokenizer" / "tokenizer.json").is_file()
+    merged, sequential = tmp_path / "tiny-merged" / "final", tmp_path / "tiny-sequential" / "final"
+    assert read_state(merged).stage == "merged"
+    assert [read_state(tmp_path / "tiny-sequential" / d).stage for d in ("01-switchboard", "02-simple_wiki")] == [
+        "switchboard", "simple_wiki"]
+    assert read_state(sequential).words_seen > read_state(tmp_path / "tiny-sequential" / "01-switchboard").words_seen > base.words_seen
+    for folder in (merged, sequential):
+        AutoModelForCausalLM.from_pretrained(folder)
+        assert AutoTokenizer.from_pretrained(folder).chat_template
