@@ -1,0 +1,40 @@
+"""The fast scoring path (shared-prefix rows, large batches) equals the straightforward one (every option scored
+alone, small batches) item by item, on real items of every ranking task, for BOS and non-BOS tokenizers."""
+
+from __future__ import annotations
+
+import pytest
+from lm_eval import simple_evaluate
+
+TASKS = [
+    "classit_blimp_fast_adjunct_island",
+    "classit_blimp_fast_principle_A_case_2",
+    "classit_supplement_fast_turn_taking",
+    "classit_ewok_fast_agent_properties",
+    "classit_ewok_paper_fast_agent_properties",
+    "classit_entity_tracking_fast_regular_3_ops",
+    "classit_wug_adj_nominalization",
+]
+
+
+def lls(task_manager, checkpoint, prefix_sharing: bool, batch_size: int):
+    results = simple_evaluate(
+        model="classit-hf",
+        model_args=f"pretrained={checkpoint},prefix_sharing={prefix_sharing}",
+        tasks=TASKS, task_manager=task_manager, batch_size=batch_size, device="cpu", limit=12,
+        log_samples=True, bootstrap_iters=0,
+    )
+    return {
+        (task, s["doc_id"]): [float(r[0]) for r in s["filtered_resps"]]
+        for task, samples in results["samples"].items() for s in samples
+    }
+
+
+@pytest.mark.parametrize("kind", ["bos", "nobos"])
+def test_shared_prefix_rows_equal_separate_scoring(kind, checkpoints, task_manager):
+    fast = lls(task_manager, checkpoints[kind], True, 64)
+    plain = lls(task_manager, checkpoints[kind], False, 3)
+    assert fast.keys() == plain.keys()
+    assert {task for task, _ in fast} == set(TASKS)
+    for key in fast:
+        assert fast[key] == pytest.approx(plain[key], abs=1e-4), key
