@@ -7,7 +7,7 @@ import json
 from classit_train.cli import main
 from classit_train.sources import iter_source
 
-from conftest import SWITCHBOARD, tiny_config, write_config
+from train_helpers import SWITCHBOARD, tiny_config, write_config
 
 
 def test_tokenizer_command(tmp_path, capsys):
@@ -46,7 +46,7 @@ def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, ca
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from classit_train.checkpoint import read_state
-    from conftest import SHARED
+    from train_helpers import SHARED
 
     assert main(["demo", "--data", str(SHARED), "--output-dir", str(tmp_path), "--max-records", "120",
                  "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true"]) == 0

@@ -11,7 +11,7 @@ import pytest
 from classit_train import ConfigError, parse_config
 from classit_train.cli import main
 
-from conftest import REPO, tiny_config, write_config
+from train_helpers import REPO, tiny_config, write_config
 
 
 @pytest.mark.parametrize("change, message", [

@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 from classit_train import parse_config, run_curriculum
 from classit_train.checkpoint import is_complete, read_state
 
-from conftest import REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
+from train_helpers import REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
 
 # 2 processes x 4 rows vs 1 process x 8 rows: same rows per optimizer step, gradients all-reduced in another order.
 LOSS_RTOL = 1e-4

@@ -10,7 +10,7 @@ from classit_train import Record, chat_template
 from classit_train.formatting import IGNORE_INDEX, encode_record
 from classit_train.sources import iter_source
 
-from conftest import SWITCHBOARD, WIKI_DEV
+from train_helpers import SWITCHBOARD, WIKI_DEV
 
 
 def real_chat_records(n=40):

@@ -8,7 +8,7 @@ import torch
 from classit_train import PRESETS, build_model, count_parameters, parse_config, run_curriculum
 from classit_train.checkpoint import read_state
 
-from conftest import tiny_config
+from train_helpers import tiny_config
 
 
 @pytest.mark.parametrize("preset, low, high", [("babylm-100m", 95e6, 100e6), ("babylm-140m", 135e6, 145e6)])
@@ -47,7 +47,7 @@ def test_no_bos_tokenizer_trains_and_saves(tmp_path, tokenizer_nobos_dir, one_th
 
 def test_train_tokenizer_from_an_iterator(tmp_path):
     from classit_train import train_tokenizer
-    from conftest import WIKI_DEV
+    from train_helpers import WIKI_DEV
     from classit_train.tokenizer import iter_text_files
 
     texts = iter_text_files([WIKI_DEV], words_per_chunk=200, max_words=20_000)

@@ -13,7 +13,7 @@ from classit_train.formatting import IGNORE_INDEX, encode_record
 from classit_train.packing import PackedCollator, RowsDataset, pack_examples
 from classit_train.sources import iter_source
 
-from conftest import BABYLM_DEV, SWITCHBOARD, WIKI_DEV
+from train_helpers import BABYLM_DEV, SWITCHBOARD, WIKI_DEV
 
 TOLERANCE = 1e-5  # float32 on CPU; leakage shows up as differences of order 1e-1
 

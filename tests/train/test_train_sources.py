@@ -13,7 +13,7 @@ from classit_train.sources import iter_source, load_hf_dataset
 from classit_train.sources.simple_wiki import split_articles
 from classit_train.sources.switchboard import is_backchannel_text, strip_disfluencies
 
-from conftest import BABYLM_DEV, SWDA, SWITCHBOARD, WIKI_DEV
+from train_helpers import BABYLM_DEV, SWDA, SWITCHBOARD, WIKI_DEV
 
 
 def records(spec, name="src", n=None, **kw):
