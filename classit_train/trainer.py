@@ -243,6 +243,10 @@ def run_curriculum(config: RunConfig, stage_data_hook=None) -> Path:
             continue
         if state is not None and state.budget_exhausted:
             break
+        budget = config.budget
+        if state is not None and budget.mode == "enforce" and budget.max_words is not None and state.words_seen >= budget.max_words:
+            raise ConfigError("budget.max_words", f"{state.words_seen:,} words already seen (by {previous}) >= the "
+                              f"budget of {budget.max_words:,}: nothing left to train stage {stage.name!r} on")
         state = run_stage(config, index, stage, tokenizer, previous, state, stage_dir, stage_data_hook)
         previous, last_done = stage_dir, stage_dir
         if state.budget_exhausted:

@@ -104,6 +104,16 @@ def test_sequential_from_base_with_enforced_budget(tiny_run, tmp_path, tokenizer
     assert state.global_step == base.global_step + state.stage_step
 
 
+def test_budget_already_spent_by_the_base_is_a_clear_error(tiny_run, tmp_path, tokenizer_dir):
+    from classit_train import ConfigError
+
+    base = read_state(tiny_run["final"])
+    config = tiny_config(tmp_path / "spent", tokenizer_dir, model={"preset": None, "init_from": str(tiny_run["final"])},
+                         budget={"max_words": base.words_seen, "mode": "enforce"})
+    with pytest.raises(ConfigError, match=r"^budget\.max_words: .* words already seen .* nothing left to train"):
+        run_curriculum(parse_config(config))
+
+
 def test_question_generator_with_a_hf_model(tiny_run):
     from itertools import islice
 
