@@ -64,8 +64,13 @@ def split_paragraphs(body: str, sentences_per_paragraph: int) -> list[str]:
     return [" ".join(sentences[i : i + sentences_per_paragraph]) for i in range(0, len(sentences), sentences_per_paragraph)]
 
 
-def _question(family: str, title: str, first_paragraph: str, rng: random.Random) -> str:
-    if family == "definition" and _PERSON.match(first_paragraph[len(title) :].lstrip() if first_paragraph.startswith(title) else ""):
+def _is_biography(title: str, paragraph: str) -> bool:
+    """Biographies open with "<Title> (<life dates>) ..."."""
+    return paragraph.startswith(title) and bool(_PERSON.match(paragraph[len(title):].lstrip()))
+
+
+def _question(family: str, title: str, paragraph: str, rng: random.Random) -> str:
+    if family == "definition" and _is_biography(title, paragraph):
         family = "definition_person"
     return rng.choice(TEMPLATES[family]).format(title=title)
 
