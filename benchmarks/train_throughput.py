@@ -66,7 +66,7 @@ class StepTimer(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step == self.warmup:
             self.start = time.perf_counter()
-            self.real_at_start, self.total_at_start = self.counter.real, self.counter.total
+            self.real_at_start = self.counter.real
         self.end = time.perf_counter()
 
 
@@ -142,7 +142,6 @@ def _timed(trainer, counter):
     trainer.train()
     seconds = timer.end - timer.start
     real = counter.real - timer.real_at_start
-    total = counter.total - timer.total_at_start
     return {"tokens_per_s": real / seconds, "padding_fraction": 1 - counter.real / max(1, counter.total),
             "real_tokens": real, "seconds": seconds, "batch_keys": counter.keys}
 

@@ -27,7 +27,7 @@ import yaml
 from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_utils import rotate_checkpoints
 
-from .checkpoint import STATE_FILE, TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
+from .checkpoint import TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
 from .config import RunConfig, StageConfig, TrainingConfig
 from .data import StageData, build_stage_data
 from .errors import ConfigError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from train_helpers import BABYLM_DEV, SWITCHBOARD, WIKI_DEV, tiny_config

@@ -11,7 +11,7 @@ import pytest
 from classit_train import parse_config, run_curriculum
 from classit_train.checkpoint import STATE_FILE, read_state
 
-from train_helpers import REPO, SHARED, SWITCHBOARD, WIKI_DEV, tiny_config
+from train_helpers import REPO, SHARED, WIKI_DEV, tiny_config
 
 
 def log_losses(trainer_dir: Path) -> list[float]:
