@@ -48,7 +48,7 @@ def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, ca
     from classit_train.checkpoint import read_state
     from train_helpers import SHARED
 
-    assert main(["demo", "--data", str(SHARED), "--output-dir", str(tmp_path), "--max-records", "120",
+    assert main(["demo", "--data", str(SHARED), "--output-dir", str(tmp_path), "--max-records", "60",
                  "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true"]) == 0
     base = read_state(tmp_path / "tiny-pretrain" / "final")
     assert (tmp_path / "tiny-pretrain" / "tokenizer" / "tokenizer.json").is_file()

@@ -82,11 +82,11 @@ def test_two_gloo_processes_match_one_process(tmp_path, tokenizer_dir):
 def test_kill_9_mid_stage_then_resume_equals_uninterrupted(tmp_path, tokenizer_dir):
     config = tiny_config(tmp_path / "ref", tokenizer_dir,
                          training={"save_steps": 5, "lr_scheduler_type": "cosine", "warmup_ratio": 0.1},
-                         sources={"switchboard": {"type": "switchboard", "paths": [str(SWITCHBOARD)], "max_records": 400},
-                                  "simple_wiki": {"type": "simple_wiki", "paths": [str(WIKI_DEV)], "max_records": 160}})
+                         sources={"switchboard": {"type": "switchboard", "paths": [str(SWITCHBOARD)], "max_records": 300},
+                                  "simple_wiki": {"type": "simple_wiki", "paths": [str(WIKI_DEV)], "max_records": 120}})
     reference = _run_in_process(config)
     ref_state = read_state(reference)
-    assert ref_state.stage_step >= 25
+    assert ref_state.stage_step >= 20
 
     config["output_dir"] = str(tmp_path / "killed")
     path = write_config(tmp_path / "cfg.yaml", config)
