@@ -85,22 +85,22 @@ def run_floor(model_dir: Path, strings, batch_size: int) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
     start = time.perf_counter()
-    encoded = encode_babylm2025(tokenizer, list(dict.fromkeys(strings)))
+    unique = list(dict.fromkeys(strings))
     by_len = defaultdict(list)
-    for enc in encoded:
-        by_len[len(enc.ids)].append(enc)
-    tokens = 0
+    for pair, enc in zip(unique, encode_babylm2025(tokenizer, unique)):
+        by_len[len(enc.ids)].append((pair, enc))
+    tokens, scores = 0, {}
     with torch.inference_mode():
         for length, group in sorted(by_len.items()):
             for i in range(0, len(group), batch_size):
                 batch = group[i : i + batch_size]
-                ids = torch.tensor([e.ids for e in batch])
+                ids = torch.tensor([e.ids for _, e in batch])
                 logprobs = torch.log_softmax(model(ids[:, :-1]).logits.float(), dim=-1)
                 picked = logprobs.gather(-1, ids[:, 1:, None]).squeeze(-1)
-                mask = torch.tensor([e.scored for e in batch])
-                (picked * mask).sum(-1).tolist()
+                mask = torch.tensor([e.scored for _, e in batch])
+                scores.update(zip([p for p, _ in batch], (picked * mask).sum(-1).tolist()))
                 tokens += int(mask.sum())
-    return {"seconds": time.perf_counter() - start, "tokens_scored": tokens, "padding": 0.0}
+    return {"seconds": time.perf_counter() - start, "tokens_scored": tokens, "padding": 0.0, "scores": scores}
 
 
 def run_classit(model_dir: Path, task_manager, task: str, limit: int | None, batch_size: int) -> dict:
@@ -108,26 +108,47 @@ def run_classit(model_dir: Path, task_manager, task: str, limit: int | None, bat
 
     import classit_tasks.model as cm
 
-    timing = {"scoring": 0.0, "tokens": 0, "positions": 0}
-    original = cm.ClassitLM._score_batch
+    timing = {"scoring": 0.0, "tokens": 0, "positions": 0, "real": 0}
+    original = cm.ClassitLM._score_rows
 
-    def timed(self, batch):
+    def timed(self, rows):
         t0 = time.perf_counter()
-        out = original(self, batch)
+        out = original(self, rows)
         timing["scoring"] += time.perf_counter() - t0
-        timing["tokens"] += sum(sum(e.scored) for e in batch)
-        timing["positions"] += len(batch) * (max(len(e.ids) for e in batch) - 1)
-        timing["real"] = timing.get("real", 0) + sum(len(e.ids) - 1 for e in batch)
+        timing["tokens"] += sum(len(r.targets) for r in rows)
+        timing["positions"] += len(rows) * max(len(r.ids) for r in rows)
+        timing["real"] += sum(len(r.ids) for r in rows)
         return out
 
-    cm.ClassitLM._score_batch = timed
+    cm.ClassitLM._score_rows = timed
     start = time.perf_counter()
-    simple_evaluate(model="classit-hf", model_args=f"pretrained={model_dir}", tasks=[task], task_manager=task_manager,
-                    batch_size=batch_size, device="cpu", limit=limit, bootstrap_iters=0)
+    results = simple_evaluate(
+        model="classit-hf", model_args=f"pretrained={model_dir}", tasks=[task], task_manager=task_manager,
+        batch_size=batch_size, device="cpu", limit=limit, bootstrap_iters=0, log_samples=True)
     total = time.perf_counter() - start
-    cm.ClassitLM._score_batch = original
+    cm.ClassitLM._score_rows = original
+    items = [
+        ([tuple(a) for a in s["arguments"]], [float(r[0]) for r in s["filtered_resps"]])
+        for samples in results["samples"].values() for s in samples
+    ]
     return {"seconds": total, "scoring": timing["scoring"], "tokens_scored": timing["tokens"],
-            "padding": 1 - timing.get("real", 0) / max(timing["positions"], 1)}
+            "padding": 1 - timing["real"] / max(timing["positions"], 1), "items": items}
+
+
+def agreement(floor_scores: dict, items) -> str:
+    """Per-item |Δ| against the floor's sums, and argmax flips (near-ties below 1e-5 nats listed)."""
+    worst, flips, near = 0.0, [], 0
+    for pairs, ours in items:
+        ref = [floor_scores[p] for p in pairs]
+        worst = max(worst, max(abs(a - b) for a, b in zip(ours, ref)))
+        top_ref = sorted(ref, reverse=True)
+        if len(ref) > 1 and top_ref[0] - top_ref[1] < 1e-5:
+            near += 1
+        if max(range(len(ours)), key=ours.__getitem__) != max(range(len(ref)), key=ref.__getitem__):
+            flips.append((pairs[0][1][:40], top_ref[0] - top_ref[1]))
+    listed = "; ".join(f"{text!r} (margin {m:.1e})" for text, m in flips[:10])
+    return (f"max |Δ| per item vs floor: {worst:.2e} nats; argmax flips: {len(flips)} "
+            f"(near-ties < 1e-5 in the floor: {near}){': ' + listed if flips else ''}")
 
 
 FIRST_REQUEST = """
@@ -195,6 +216,7 @@ def main() -> None:
         print(f"| {name} | {r['seconds']:.1f} | {r.get('scoring', r['seconds']):.1f} | "
               f"{len(strings) / r['seconds']:.0f} | {r['tokens_scored']} | {100 * r['padding']:.1f}% | "
               f"{r['seconds'] / floor['seconds']:.2f} |")
+    print(agreement(floor["scores"], classit["items"]))
     print(f"peak RSS of this process: {peak_rss_gb():.2f} GB")
     if not args.skip_startup:
         for name, seconds in startup(model_dir, os.environ["CLASSIT_DATA_DIR"]).items():

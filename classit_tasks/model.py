@@ -25,7 +25,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
-from classit_tasks.prefix_rows import Encoded, Row, batch_tensors, build_row
+from classit_tasks.prefix_rows import Encoded, Row, batch_tensors, pack_rows
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,16 @@ def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Enc
 class ClassitLM(HFLM):
     """HFLM with BabyLM 2025 log-likelihood scoring and a padding-free, head-sparse batched forward pass.
 
-    Extra model args: ``max_tokens_per_batch`` (default 16384 input tokens per forward pass) and
-    ``prefix_sharing`` (default true: the options of one item are scored in one row that computes their shared
-    token prefix once; false scores every option separately). ``dtype`` defaults to float32, as in the 2025
-    pipeline.
+    Extra model args: ``max_tokens_per_batch`` (default 16384 input positions per forward pass),
+    ``prefix_sharing`` (default true: sequences are packed into prefix-trie rows of at most ``max_row_tokens``
+    positions, default 128, so shared prefixes are computed once; false scores every sequence alone).
+    ``dtype`` defaults to float32, as in the 2025 pipeline.
     """
 
-    def __init__(self, pretrained="gpt2", max_tokens_per_batch: int = 16384, prefix_sharing=True, **kwargs):
+    def __init__(
+        self, pretrained="gpt2", max_tokens_per_batch: int = 16384, max_row_tokens: int = 128, prefix_sharing=True,
+        **kwargs,
+    ):
         kwargs.setdefault("dtype", "float32")
         super().__init__(pretrained=pretrained, **kwargs)
         if not getattr(self.tokenizer, "is_fast", False):
@@ -74,6 +77,7 @@ class ClassitLM(HFLM):
                 f"got {type(self.tokenizer).__name__}"
             )
         self.max_tokens_per_batch = int(max_tokens_per_batch)
+        self.max_row_tokens = int(max_row_tokens)
         self._backbone, self._head = self._split_head()
         self.prefix_sharing = str(prefix_sharing).lower() not in {"false", "0", "no"} and self._tree_rows_work()
 
@@ -104,10 +108,10 @@ class ClassitLM(HFLM):
         b = Encoded([i % vocab for i in (1, 2, 3, 7, 8, 9)], [True] * 5)
         with torch.inference_mode():
             try:
-                shared = dict(self._score_rows([build_row([a, b], [0, 1])]))
+                shared = dict(self._score_rows(pack_rows([a, b], 64, share_prefixes=True)))
             except Exception:  # noqa: BLE001 - an architecture without 4D-mask support
                 shared = {}
-            alone = dict(self._score_rows([build_row([a], [0]), build_row([b], [1])]))
+            alone = dict(self._score_rows(pack_rows([a, b], 64, share_prefixes=False)))
         ok = bool(shared) and all(abs(shared[i][0] - alone[i][0]) < 1e-4 for i in (0, 1))
         if not ok:
             log.info("classit-hf: shared-prefix rows unsupported for %s; scoring options separately",
@@ -140,8 +144,7 @@ class ClassitLM(HFLM):
             parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
         self._check_fits(requests, pairs, parts)
         flat = [seq for key in keys for seq in parts[key]]
-        flat_scores = iter(self.score_encoded(flat, self._item_groups(requests, keys, parts),
-                                              disable_tqdm=disable_tqdm or self.rank != 0))
+        flat_scores = iter(self.score_encoded(flat, disable_tqdm=disable_tqdm or self.rank != 0))
         by_key = {}
         for key in keys:
             scored = [next(flat_scores) for _ in parts[key]]
@@ -152,25 +155,6 @@ class ClassitLM(HFLM):
             results.append(result)
             self.cache_hook.add_partial("loglikelihood", pair, result)
         return results
-
-    @staticmethod
-    def _item_groups(requests, keys, parts) -> list[list[int]]:
-        """Flat sequence indices grouped by document (the options of one item share their prefix); a request
-        whose rule yields several sequences forms its own group. Any grouping gives the same scores."""
-        start, offsets = 0, {}
-        for key in keys:
-            offsets[key] = start
-            start += len(parts[key])
-        item_of: dict[tuple, tuple] = {}
-        for req in requests:
-            key = (REQUEST_ENCODERS.get(req.task_name), tuple(req.args))
-            if key[0] is None:  # the joint-tokenization rule: one sequence per request
-                item_of.setdefault(key, (req.task_name, req.doc_id))
-        groups: dict[tuple, list[int]] = {}
-        for key in keys:
-            item = item_of.get(key, key)
-            groups.setdefault(item, []).extend(range(offsets[key], offsets[key] + len(parts[key])))
-        return list(groups.values())
 
     def _check_fits(self, requests, pairs, parts) -> None:
         """Refuse (never truncate) a sequence longer than the model's context window."""
@@ -183,17 +167,13 @@ class ClassitLM(HFLM):
                     f"{limit}; classit never truncates (set max_length= in --model_args if the model allows more)"
                 )
 
-    def score_encoded(
-        self, encoded: Sequence[Encoded], groups: Sequence[Sequence[int]] | None = None, disable_tqdm: bool = False
-    ) -> list[tuple[float, bool]]:
+    def score_encoded(self, encoded: Sequence[Encoded], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         """Summed log-probability of the scored targets of each sequence, and whether all were greedy.
 
-        ``groups`` lists sequences that are options of one item; with prefix sharing on, each group is scored as
-        one row that computes the options' common token prefix once.
+        With prefix sharing on, sequences are packed into prefix-trie rows (``prefix_rows``); otherwise each
+        sequence is a row of its own. Rows are batched by length.
         """
-        if groups is None or not self.prefix_sharing:
-            groups = [[i] for i in range(len(encoded))]
-        rows = [build_row([encoded[i] for i in group], group) for group in groups]
+        rows = pack_rows(encoded, self.max_row_tokens, share_prefixes=self.prefix_sharing)
         rows.sort(key=lambda r: len(r.ids), reverse=True)
         results: list[tuple[float, bool] | None] = [None] * len(encoded)
         max_rows = self.batch_size if isinstance(self.batch_size, int) and self.batch_size > 0 else 64

@@ -1,11 +1,12 @@
-"""Pack the options of one item into a single input row that computes their shared token prefix once.
+"""Pack token sequences into rows that compute every shared token prefix once (a prefix trie per row).
 
-BLiMP pairs share their first words, entity-tracking options share a ~200-word prompt, EWoK options share their
-context. A row holds the common prefix once, then each option's remaining input tokens; every option's tokens
-attend to the prefix and to their own earlier tokens only (a block "tree" mask), and carry the position ids they
-would have alone. So each option's log-probabilities equal those of a separate forward pass, while the prefix's
-layers, LM head and log-softmax run once. A single sequence is a row with no options (plain causal attention),
-whose last token is never an input.
+BLiMP pairs share their first words and a paradigm's items share template openings, entity-tracking options
+share a ~200-word prompt, EWoK options share their context. Sorting all sequences lexicographically puts
+sequences with a common prefix next to each other; a row is then the prefix trie of a run of them, flattened in
+that order. Each trie node is one input position: it attends to its ancestors and itself only (a tree mask) and
+carries its depth as position id, so every sequence's log-probabilities equal those of its own forward pass,
+while shared prefixes go through the layers, the LM head and the log-softmax once. A row that holds a single
+sequence is an ordinary causal row; its last token, never an input, is dropped as in any causal scorer.
 """
 
 from __future__ import annotations
@@ -26,58 +27,72 @@ class Encoded:
 
 @dataclass
 class Row:
-    ids: list[int] = field(default_factory=list)  # input tokens
-    positions: list[int] = field(default_factory=list)  # position id of each input token
-    segments: list[int] = field(default_factory=list)  # 0 = shared prefix, k = option k's own tokens
-    targets: list[tuple[int, int, int]] = field(default_factory=list)  # (member, predicting input index, token)
-    members: list[int] = field(default_factory=list)  # which Encoded (global index) member k scores
+    ids: list[int] = field(default_factory=list)  # input token of each trie node
+    positions: list[int] = field(default_factory=list)  # depth of each node = its position id
+    paths: list[list[int]] = field(default_factory=list)  # ancestors-or-self of each node (row indices)
+    targets: list[tuple[int, int, int]] = field(default_factory=list)  # (member, predicting node, token)
+    members: list[int] = field(default_factory=list)  # global index of each member sequence
+
+    @property
+    def is_chain(self) -> bool:
+        return len(self.members) <= 1
 
 
-def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
-    first = sequences[0]
-    n = min(len(s) for s in sequences)
-    for i in range(n):
-        token = first[i]
-        if any(s[i] != token for s in sequences[1:]):
-            return i
-    return n
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
-def build_row(encoded: Sequence[Encoded], members: Sequence[int]) -> Row:
-    """One row scoring all of ``encoded`` (global indices ``members``) with their common prefix shared."""
-    p = common_prefix_length([e.ids for e in encoded]) if len(encoded) > 1 else len(encoded[0].ids)
-    prefix_inputs = p if any(len(e.ids) > p for e in encoded) else p - 1
-    row = Row(members=list(members))
-    row.ids = list(encoded[0].ids[:prefix_inputs])
-    row.positions = list(range(prefix_inputs))
-    row.segments = [0] * prefix_inputs
-    for k, enc in enumerate(encoded):
-        base = len(row.ids)
-        own = enc.ids[p:-1]
-        row.ids += own
-        row.positions += range(p, p + len(own))
-        row.segments += [k + 1] * len(own)
-        for t, keep in enumerate(enc.scored):  # ids[t + 1] is predicted by input index t of this option
+def pack_rows(encoded: Sequence[Encoded], max_row_tokens: int, share_prefixes: bool = True) -> list[Row]:
+    """Rows of at most ``max_row_tokens`` trie nodes (a longer single sequence gets a row of its own)."""
+    order = sorted(range(len(encoded)), key=lambda i: encoded[i].ids) if share_prefixes else range(len(encoded))
+    rows: list[Row] = []
+    row: Row | None = None
+    stack: list[int] = []  # trie path of the previous sequence: node index at each depth
+    previous: Sequence[int] = ()
+    for index in order:
+        enc = encoded[index]
+        inputs = len(enc.ids) - 1  # nodes this sequence needs: prefixes of length 1 .. n-1
+        shared = min(_common_prefix(previous, enc.ids), len(stack)) if share_prefixes and row else 0
+        if row is None or not share_prefixes or len(row.ids) + inputs - shared > max_row_tokens:
+            row, stack, shared = Row(), [], 0
+            rows.append(row)
+        del stack[shared:]
+        for depth in range(shared, inputs):
+            stack.append(len(row.ids))
+            row.ids.append(enc.ids[depth])
+            row.positions.append(depth)
+            row.paths.append(list(stack))
+        member = len(row.members)
+        row.members.append(index)
+        for t, keep in enumerate(enc.scored):  # ids[t + 1] is predicted by the node at depth t
             if keep:
-                row.targets.append((k, t if t < p else base + t - p, enc.ids[t + 1]))
-    return row
+                row.targets.append((member, stack[t], enc.ids[t + 1]))
+        previous = enc.ids
+    return rows
 
 
 def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
-    """input_ids, position_ids and (if any row shares a prefix) a 4D additive attention mask."""
+    """input_ids, position_ids and (unless every row is a plain chain) a 4D additive tree attention mask."""
     width = max(max(len(r.ids) for r in rows), 1)
     input_ids = torch.zeros((len(rows), width), dtype=torch.long)
     positions = torch.zeros((len(rows), width), dtype=torch.long)
-    segments = torch.full((len(rows), width), -1, dtype=torch.long)
     for i, row in enumerate(rows):
         n = len(row.ids)
         input_ids[i, :n] = torch.tensor(row.ids, dtype=torch.long)
         positions[i, :n] = torch.tensor(row.positions, dtype=torch.long)
-        segments[i, :n] = torch.tensor(row.segments, dtype=torch.long)
-    if not bool((segments > 0).any()):
-        return input_ids, None, None  # plain causal rows, right padding: no mask needed
-    causal = torch.ones((width, width), dtype=torch.bool).tril()
-    key = segments[:, None, :]
-    allowed = causal & ((key == 0) | (key == segments[:, :, None]))
+    if all(row.is_chain for row in rows):
+        return input_ids, None, None  # causal rows, right padding: no mask needed
+    b_idx, q_idx, k_idx = [], [], []
+    for b, row in enumerate(rows):
+        for q, path in enumerate(row.paths):
+            b_idx += [b] * len(path)
+            q_idx += [q] * len(path)
+            k_idx += path
+    allowed = torch.eye(width, dtype=torch.bool).repeat(len(rows), 1, 1)  # padding attends to itself only
+    allowed[torch.tensor(b_idx), torch.tensor(q_idx), torch.tensor(k_idx)] = True
     mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
     return input_ids, positions, mask[:, None]
