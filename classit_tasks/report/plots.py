@@ -136,9 +136,11 @@ def growth(
     for p, panel in enumerate(panels):
         ax = fig.add_subplot(rows, cols, p + 1)
         chance = None
+        has_data = False
         for j, (series, points) in enumerate(curves[panel].items()):
             xs = np.array([x for x, _ in points], dtype=float)
-            ys = np.array([s.shown(s.value) for _, s in points])
+            ys = np.array([s.shown(s.value) for _, s in points], dtype=float)
+            has_data = has_data or bool(np.isfinite(ys).any())
             lo = np.array([s.shown(s.ci[0]) for _, s in points])
             hi = np.array([s.shown(s.ci[1]) for _, s in points])
             color = COLORS[j % len(COLORS)]
@@ -148,7 +150,9 @@ def growth(
             chance = next((s.shown(s.chance) for _, s in points if s.chance is not None), chance)
         if chance is not None:
             ax.axhline(chance, color="0.3", linestyle="--", linewidth=1)
-        if log_x:
+        if not has_data:  # e.g. a task that was not evaluated: no points, and a log axis would have no range
+            ax.text(0.5, 0.5, "no score", ha="center", va="center", transform=ax.transAxes, fontsize=8)
+        elif log_x:
             ax.set_xscale("log")
         ax.set_title(short(panel), fontsize=9)
         ax.tick_params(labelsize=7)
