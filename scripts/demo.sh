@@ -24,6 +24,7 @@
 #
 # Knobs (environment variables, defaults in brackets; full / smoke):
 #   DEMO_TRAIN_STEPS   max optimizer steps per stage     [config's own / 4]
+#   DEMO_TRAIN_RECORDS records per training source      [config's own / 200]
 #   DEMO_EVAL_LIMIT    lm-eval --limit per subtask        [none / 8]
 #   DEMO_FT_EPOCHS     fine-tuning epochs                 [2 / 1]
 #   DEMO_FT_LIMIT      fine-tuning records per split      [400 / 64]   (RTE/WSC/MRPC valid sets: 139/52/204)
@@ -37,7 +38,7 @@ ARGS=()
 for arg in "$@"; do
   case "$arg" in
     --smoke) SMOKE=1 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) ARGS+=("$arg") ;;
   esac
 done
@@ -52,10 +53,10 @@ mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
 EVAL_DATA="$DATA_ROOT/babylm_eval_2025"
 
 if [ "$SMOKE" = 1 ]; then
-  TRAIN_STEPS=${DEMO_TRAIN_STEPS:-4}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-8}
+  TRAIN_STEPS=${DEMO_TRAIN_STEPS:-4}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-200}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-8}
   FT_EPOCHS=${DEMO_FT_EPOCHS:-1}; FT_LIMIT=${DEMO_FT_LIMIT:-64}; ITERS=${DEMO_ITERS:-200}
 else
-  TRAIN_STEPS=${DEMO_TRAIN_STEPS:-}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-}
+  TRAIN_STEPS=${DEMO_TRAIN_STEPS:-}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-}
   FT_EPOCHS=${DEMO_FT_EPOCHS:-2}; FT_LIMIT=${DEMO_FT_LIMIT:-400}; ITERS=${DEMO_ITERS:-2000}
 fi
 BATCH=${DEMO_BATCH:-64}
@@ -87,6 +88,7 @@ echo "classit demo: DATA_ROOT=$DATA_ROOT OUT=$OUT$([ "$SMOKE" = 1 ] && echo ' (s
 # ---- 1. tokenizer, tiny base, merged and sequential instruction tuning ----------------------------------------
 TRAIN_SET=()
 [ -n "$TRAIN_STEPS" ] && TRAIN_SET=(--set "training.max_steps=$TRAIN_STEPS")
+[ -n "$TRAIN_RECORDS" ] && TRAIN_SET+=(--max-records "$TRAIN_RECORDS")
 step "train: tokenizer + base + merged + sequential" \
   classit-train demo --data "$DATA_ROOT" --output-dir "$OUT/train" "${TRAIN_SET[@]}"
 
