@@ -46,3 +46,9 @@ def load_minimal_pairs(dataset: str, subset: str, data_dir=None, check_counts=Tr
 def minimal_pair_choices(doc: dict) -> list[str]:
     """Option 0 is the grammatical sentence; both are scored whole, with no leading space (BabyLM 2025)."""
     return [doc["sentence_good"], doc["sentence_bad"]]
+
+
+def empty_context(doc: dict) -> str:
+    """No context: the options are scored whole. (A function, not the YAML string "", which lm-eval would
+    compile as a Jinja template once per document.)"""
+    return ""

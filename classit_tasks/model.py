@@ -20,7 +20,6 @@ import logging
 from typing import Callable, Iterable, Sequence
 
 import torch
-import torch.nn.functional as F
 from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
@@ -202,12 +201,13 @@ class ClassitLM(HFLM):
         rows_t = torch.tensor([r for r, _ in where], device=self.device)
         cols_t = torch.tensor([c for _, c in where], device=self.device)
         logits = self._logits_at(input_ids, position_ids, mask, rows_t, cols_t)
-        logprobs = F.log_softmax(logits, dim=-1)
         slot_t = torch.tensor(slot, device=self.device)
         tokens_t = torch.tensor(tokens, device=self.device)
         owner_t = torch.tensor(owner, device=self.device)
-        token_logprobs = logprobs[slot_t, tokens_t]
-        misses = (logits.argmax(-1)[slot_t] != tokens_t).long()
+        # log p(token) = logit - logsumexp(logits): the log-softmax at the needed entries only.
+        chosen = logits[slot_t, tokens_t]
+        token_logprobs = chosen - torch.logsumexp(logits, dim=-1)[slot_t]
+        misses = (chosen < logits.amax(dim=-1)[slot_t]).long()
         sums = torch.zeros(len(members), dtype=torch.float32, device=self.device).index_add_(0, owner_t, token_logprobs)
         miss = torch.zeros(len(members), dtype=torch.long, device=self.device).index_add_(0, owner_t, misses)
         return [(m, (float(s), bool(x == 0))) for m, s, x in zip(members, sums.tolist(), miss.tolist())]
