@@ -30,7 +30,8 @@ def _leaves(results: dict, name: str) -> list[str]:
 
 
 def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]:
-    """(task, n, metric, score×100, ties) for each member of the requested top-level groups."""
+    """(task, n, metric, score×100, ties) for each member of the requested top-level groups; a task that could
+    not be evaluated (e.g. WUG past tense without its data file) gets its status as the metric and NaN."""
     subtasks = results.get("group_subtasks", {})
     nested = {child for children in subtasks.values() for child in children}
     roots = [name for name in subtasks if name not in nested]
@@ -39,6 +40,10 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
         members = subtasks[root] if subtasks[root] and root.startswith("classit_zero_shot") else [root]
         for name in members:
             entry = results["results"].get(name, {})
+            status = entry.get("status,none")
+            if isinstance(status, str) and status.startswith("not evaluated"):
+                rows.append((name, 0, status, math.nan, None))
+                continue
             found = headline(entry)
             if not found:
                 continue
@@ -59,7 +64,10 @@ def format_summary(results: dict) -> str:
         return ""
     lines = ["| Task | n | Metric | Score (×100) | Ties |", "|---|---:|---|---:|---:|"]
     for name, n, metric, score, ties in rows:
-        shown = "n/a" if math.isnan(score) else f"{score:.2f}"
+        if math.isnan(score) and metric.startswith("not evaluated"):
+            metric, shown = "—", metric
+        else:
+            shown = "n/a" if math.isnan(score) else f"{score:.2f}"
         lines.append(f"| {name} | {n} | {metric} | {shown} | {'' if ties is None else ties} |")
     return "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines])
 
