@@ -47,3 +47,14 @@ def task_manager():
     import classit_tasks.model  # noqa: F401  (registers classit-hf)
 
     return TaskManager(include_path=str(TASK_DIR), include_defaults=False)
+
+
+@pytest.fixture
+def one_thread():
+    """Score on one torch thread: on a shared 2-core machine two spinning OpenMP threads are many times slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

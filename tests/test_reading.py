@@ -26,15 +26,6 @@ SPR_MAIN = ["Subtlex_log10", "length", "context_length", "prev_length", "prev_pr
 SPR_TERMS = [(a, b) for i, a in enumerate(SPR_MAIN) for b in SPR_MAIN[i + 1:]]
 
 
-@pytest.fixture
-def one_thread():
-    """Score on one torch thread: on a shared 2-core box, two spinning OpenMP threads are many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # ΔR² against numpy least squares
 # ----------------------------------------------------------------------------------------------------------------

@@ -110,39 +110,33 @@ def main() -> None:
                 f"dataset_kwargs:\n  dataset: {dataset}\n  subset: {paradigm}\n",
             )
         # Main group: macro mean over the 67 paradigms (BabyLM 2025), nested by linguistics_term; each term
-        # subgroup pools its items, like the 2025 report's per-term breakdown.
-        terms = sorted({term for _, term in PARADIGMS.values()})
-        for term in terms:
-            members = "".join(f"  - classit_blimp{suffix}_{p}\n" for p, (_, t) in PARADIGMS.items() if t == term)
-            write(
-                f"_group_term{suffix}_{slug(term)}.yaml",
-                f"group: classit_blimp{suffix}_term_{slug(term)}\ngroup_alias: {term}\ntask:\n{members}"
-                f"aggregate_metric_list:\n{aggregate(True)}metadata:\n  version: 1.0\n",
-            )
-        write(
-            f"_classit_blimp{suffix}.yaml",
-            f"# BLiMP filtered{fast}: unweighted mean over the 67 paradigms.\n"
-            f"group: classit_blimp{suffix}\ntask:\n"
-            + "".join(f"  - classit_blimp{suffix}_term_{slug(t)}\n" for t in terms)
-            + f"aggregate_metric_list:\n{aggregate(False)}metadata:\n  version: 1.0\n",
-        )
-        # Alternative view (request it instead of classit_blimp): breakdown by field, pooled per field.
-        fields = sorted({field for field, _ in PARADIGMS.values()})
-        for field in fields:
-            members = "".join(f"  - classit_blimp{suffix}_{p}\n" for p, (f, _) in PARADIGMS.items() if f == field)
-            write(
-                f"_group_field{suffix}_{slug(field)}.yaml",
-                f"group: classit_blimp{suffix}_field_{slug(field)}\ngroup_alias: {field}\ntask:\n{members}"
-                f"aggregate_metric_list:\n{aggregate(True)}metadata:\n  version: 1.0\n",
-            )
-        write(
-            f"_classit_blimp{suffix}_by_field.yaml",
-            f"# BLiMP filtered{fast} by field; the top line is the same macro mean over the 67 paradigms.\n"
-            f"group: classit_blimp{suffix}_by_field\ntask:\n"
-            + "".join(f"  - classit_blimp{suffix}_field_{slug(f)}\n" for f in fields)
-            + f"aggregate_metric_list:\n{aggregate(False)}metadata:\n  version: 1.0\n",
-        )
+        # subgroup pools its items, like the 2025 report's per-term breakdown. The field view is an alternative
+        # (request it instead of classit_blimp: a paradigm may sit in one group tree per run).
+        breakdown(suffix, "term", 1, f"classit_blimp{suffix}",
+                  f"BLiMP filtered{fast}: unweighted mean over the 67 paradigms.")
+        breakdown(suffix, "field", 0, f"classit_blimp{suffix}_by_field",
+                  f"BLiMP filtered{fast} by field; the top line is the same macro mean over the 67 paradigms.")
 
+
+def breakdown(suffix: str, kind: str, key: int, group: str, comment: str) -> None:
+    """Subgroups pooling the paradigms of each value of field (key 0) or linguistics_term (key 1), and their
+    parent group, the macro mean over all paradigms."""
+    values = sorted({labels[key] for labels in PARADIGMS.values()})
+    for value in values:
+        members = "".join(
+            f"  - classit_blimp{suffix}_{p}\n" for p, labels in PARADIGMS.items() if labels[key] == value
+        )
+        write(
+            f"_group_{kind}{suffix}_{slug(value)}.yaml",
+            f"group: classit_blimp{suffix}_{kind}_{slug(value)}\ngroup_alias: {value}\ntask:\n{members}"
+            f"aggregate_metric_list:\n{aggregate(True)}metadata:\n  version: 1.0\n",
+        )
+    write(
+        f"_{group}.yaml",
+        f"# {comment}\ngroup: {group}\ntask:\n"
+        + "".join(f"  - classit_blimp{suffix}_{kind}_{slug(v)}\n" for v in values)
+        + f"aggregate_metric_list:\n{aggregate(False)}metadata:\n  version: 1.0\n",
+    )
 
 if __name__ == "__main__":
     main()

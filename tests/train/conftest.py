@@ -44,16 +44,6 @@ def tokenizer_nobos(tokenizer_nobos_dir):
     return load_tokenizer(tokenizer_nobos_dir)
 
 
-@pytest.fixture
-def one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory, tokenizer_dir):
     """One in-process tiny run (2 stages: pre-training then merged instruction tuning); shared by several tests."""
