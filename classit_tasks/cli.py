@@ -93,11 +93,12 @@ def run(argv: list[str]) -> int:
     if args.model is None:
         args.model = "classit-hf"
     data_dir = vars(args).pop("data_dir")
-    if data_dir:
-        if not Path(data_dir).is_dir():
-            return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
-        os.environ["CLASSIT_DATA_DIR"] = str(Path(data_dir).resolve())
+    if data_dir and not Path(data_dir).is_dir():
+        return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    previous_data_dir = os.environ.get("CLASSIT_DATA_DIR")
+    if data_dir:  # for this run only (the loaders read it when lm-eval builds the tasks)
+        os.environ["CLASSIT_DATA_DIR"] = str(Path(data_dir).resolve())
 
     captured: dict = {}
     original_evaluate = lm_eval.simple_evaluate
@@ -123,6 +124,10 @@ def run(argv: list[str]) -> int:
     finally:
         lm_eval.simple_evaluate = original_evaluate
         lm_eval.tasks.TaskManager = original_manager
+        if previous_data_dir is None:
+            os.environ.pop("CLASSIT_DATA_DIR", None)
+        else:
+            os.environ["CLASSIT_DATA_DIR"] = previous_data_dir
     if captured.get("results"):
         print_summary(captured["results"])
     return 0
