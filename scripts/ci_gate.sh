@@ -9,7 +9,8 @@
 # DATA_DIR: the BabyLM evaluation-data folder. OUT (default gate_out/): results/, compare.txt, compare.json.
 #
 # Environment: GATE_TASKS [classit_zero_shot_fast], GATE_MAX_DROP [1] (points), GATE_ALPHA [0.05],
-# GATE_LIMIT [none] (lm-eval --limit: faster, less sensitive), GATE_BATCH [64], GATE_DEVICE [cpu].
+# GATE_LIMIT [none] (lm-eval --limit: faster, less sensitive), GATE_BATCH [256], GATE_DEVICE [cpu],
+# GATE_COMPARE_ARGS [none] (more compare flags, e.g. "--gate-all --detail" or "--tasks 'classit_blimp_fast_*'").
 # Exit status: that of `classit-eval compare`: 0 no significant regression, 1 regression, 2 bad input.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: bash scripts/ci_gate.sh BASELINE CANDIDATE DATA_DIR [OUT]" >&2; exit 2; }
@@ -23,7 +24,7 @@ results_of() {  # results_of NAME PATH: print a results folder for PATH, evaluat
   if [ -f "$path/config.json" ]; then
     rm -rf "$OUT/results/$name"
     classit-eval --model_args "pretrained=$(cd "$path" && pwd)" --tasks "$TASKS" --data_dir "$DATA_DIR" \
-      --device "${GATE_DEVICE:-cpu}" --batch_size "${GATE_BATCH:-64}" --output_path "$OUT/results/$name" \
+      --device "${GATE_DEVICE:-cpu}" --batch_size "${GATE_BATCH:-256}" --output_path "$OUT/results/$name" \
       --log_samples ${GATE_LIMIT:+--limit "$GATE_LIMIT"} >&2
     echo "$OUT/results/$name"
   else
@@ -33,9 +34,11 @@ results_of() {  # results_of NAME PATH: print a results folder for PATH, evaluat
 BASE_RESULTS=$(results_of baseline "$BASELINE")
 CAND_RESULTS=$(results_of candidate "$CANDIDATE")
 
+EXTRA=()
+if [ -n "${GATE_COMPARE_ARGS:-}" ]; then set -f; eval "EXTRA=($GATE_COMPARE_ARGS)"; set +f; fi
 rc=0
 classit-eval compare --baseline "$BASE_RESULTS" --candidate "$CAND_RESULTS" --max-drop "$MAX_DROP" \
-  --alpha "$ALPHA" --json "$OUT/compare.json" > "$OUT/compare.txt" || rc=$?
+  --alpha "$ALPHA" --json "$OUT/compare.json" ${EXTRA[@]+"${EXTRA[@]}"} > "$OUT/compare.txt" || rc=$?
 cat "$OUT/compare.txt"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   { echo "### classit-eval compare (exit $rc)"; echo '```'; cat "$OUT/compare.txt"; echo '```'; } >> "$GITHUB_STEP_SUMMARY"
