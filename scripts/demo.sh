@@ -24,12 +24,12 @@
 #
 # Knobs (environment variables, defaults in brackets; full / smoke):
 #   DEMO_TRAIN_STEPS   max optimizer steps per stage     [config's own / 4]
-#   DEMO_TRAIN_RECORDS records per training source      [config's own / 200]
+#   DEMO_TRAIN_RECORDS records per training source      [1000 / 200]  (configs: up to 2000)
 #   DEMO_EVAL_LIMIT    lm-eval --limit per subtask        [none / 8]
 #   DEMO_FT_EPOCHS     fine-tuning epochs                 [2 / 1]
-#   DEMO_FT_LIMIT      fine-tuning records per split      [400 / 64]   (RTE/WSC/MRPC valid sets: 139/52/204)
+#   DEMO_FT_LIMIT      fine-tuning records per split      [250 / 64]   (RTE/WSC/MRPC valid sets: 139/52/204)
 #   DEMO_ITERS         bootstrap / permutation resamples  [2000 / 200]
-#   DEMO_BATCH         zero-shot batch size               [64]
+#   DEMO_BATCH         zero-shot batch size               [256]
 set -euo pipefail
 export LC_ALL=C
 
@@ -56,10 +56,10 @@ if [ "$SMOKE" = 1 ]; then
   TRAIN_STEPS=${DEMO_TRAIN_STEPS:-4}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-200}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-8}
   FT_EPOCHS=${DEMO_FT_EPOCHS:-1}; FT_LIMIT=${DEMO_FT_LIMIT:-64}; ITERS=${DEMO_ITERS:-200}
 else
-  TRAIN_STEPS=${DEMO_TRAIN_STEPS:-}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-}
-  FT_EPOCHS=${DEMO_FT_EPOCHS:-2}; FT_LIMIT=${DEMO_FT_LIMIT:-400}; ITERS=${DEMO_ITERS:-2000}
+  TRAIN_STEPS=${DEMO_TRAIN_STEPS:-}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-1000}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-}
+  FT_EPOCHS=${DEMO_FT_EPOCHS:-2}; FT_LIMIT=${DEMO_FT_LIMIT:-250}; ITERS=${DEMO_ITERS:-2000}
 fi
-BATCH=${DEMO_BATCH:-64}
+BATCH=${DEMO_BATCH:-256}
 
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export CLASSIT_SHARED_DATA="$DATA_ROOT" CLASSIT_DATA_DIR="$EVAL_DATA"
