@@ -130,9 +130,9 @@ class ClassitLM(HFLM):
 
     # ----------------------------------------------------------------------------------------------------------
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
-        pairs = [tuple(req.args) for req in requests]
-        # Group the distinct (task rule, context, continuation) requests by their encoder.
-        keys = list(dict.fromkeys((REQUEST_ENCODERS.get(req.task_name), pair) for req, pair in zip(requests, pairs)))
+        # One key per request: (task rule, (context, continuation)); distinct keys are scored once.
+        request_keys = [(REQUEST_ENCODERS.get(req.task_name), tuple(req.args)) for req in requests]
+        keys = list(dict.fromkeys(request_keys))
         parts: dict[tuple, list[Encoded]] = {}
         for encoder in dict.fromkeys(enc for enc, _ in keys):
             mine = [pair for enc, pair in keys if enc is encoder]
@@ -141,7 +141,7 @@ class ClassitLM(HFLM):
             else:
                 encoded = encoder(self.tokenizer, mine)
             parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
-        self._check_fits(requests, pairs, parts)
+        self._check_fits(requests, request_keys, parts)
         flat = [seq for key in keys for seq in parts[key]]
         flat_scores = iter(self.score_encoded(flat, disable_tqdm=disable_tqdm or self.rank != 0))
         by_key = {}
@@ -149,17 +149,16 @@ class ClassitLM(HFLM):
             scored = [next(flat_scores) for _ in parts[key]]
             by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
         results = []
-        for req, pair in zip(requests, pairs):
-            result = by_key[(REQUEST_ENCODERS.get(req.task_name), pair)]
-            results.append(result)
-            self.cache_hook.add_partial("loglikelihood", pair, result)
+        for key in request_keys:
+            results.append(by_key[key])
+            self.cache_hook.add_partial("loglikelihood", key[1], by_key[key])
         return results
 
-    def _check_fits(self, requests, pairs, parts) -> None:
+    def _check_fits(self, requests, request_keys, parts) -> None:
         """Refuse (never truncate) a sequence longer than the model's context window."""
         limit = self.max_length
-        for req, pair in zip(requests, pairs):
-            longest = max((len(e.ids) for e in parts[(REQUEST_ENCODERS.get(req.task_name), pair)]), default=0)
+        for req, key in zip(requests, request_keys):
+            longest = max((len(e.ids) for e in parts[key]), default=0)
             if longest > limit:
                 raise ClassitModelError(
                     f"{req.task_name} doc {req.doc_id}: {longest} tokens exceed the model's context window of "

@@ -29,7 +29,7 @@ class Encoded:
 class Row:
     ids: list[int] = field(default_factory=list)  # input token of each trie node
     positions: list[int] = field(default_factory=list)  # depth of each node = its position id
-    paths: list[list[int]] = field(default_factory=list)  # ancestors-or-self of each node (row indices)
+    parents: list[int] = field(default_factory=list)  # parent node of each node (-1 for a root)
     targets: list[tuple[int, int, int]] = field(default_factory=list)  # (member, predicting node, token)
     members: list[int] = field(default_factory=list)  # global index of each member sequence
 
@@ -65,7 +65,7 @@ def pack_rows(encoded: Sequence[Encoded], max_row_tokens: int, share_prefixes: b
             stack.append(len(row.ids))
             row.ids.append(enc.ids[depth])
             row.positions.append(depth)
-            row.paths.append(list(stack))
+            row.parents.append(stack[-2] if len(stack) > 1 else -1)
         member = len(row.members)
         row.members.append(index)
         for t, keep in enumerate(enc.scored):  # ids[t + 1] is predicted by the node at depth t
@@ -88,7 +88,10 @@ def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
         return input_ids, None, None  # causal rows, right padding: no mask needed
     b_idx, q_idx, k_idx = [], [], []
     for b, row in enumerate(rows):
-        for q, path in enumerate(row.paths):
+        paths: list[list[int]] = []  # ancestors-or-self of each node, derived from the parents (in trie order)
+        for q, parent in enumerate(row.parents):
+            path = (paths[parent] if parent >= 0 else []) + [q]
+            paths.append(path)
             b_idx += [b] * len(path)
             q_idx += [q] * len(path)
             k_idx += path
