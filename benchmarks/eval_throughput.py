@@ -1,15 +1,17 @@
-"""Scoring throughput of classit vs a bare forward-pass floor, and start-up time of the CLIs.
+"""Scoring throughput of classit vs a bare forward-pass floor, peak memory, and start-up time of the CLIs.
 
-    python benchmarks/eval_throughput.py --data_dir ../shared/data/babylm_eval_2025 [--task classit_blimp]
+    python benchmarks/eval_throughput.py --data_dir ../shared/data/babylm_eval_2025 \
+        [--tasks classit_blimp,classit_entity_tracking] [--batch_size 64]
 
 Builds (once, under --work) a fixed 10.4M-parameter Llama-style model: 6 layers, width 256, 4 heads, FFN 1024,
 an 8k byte-level BPE vocabulary trained on the BabyLM corpora and adding `<s>`; random weights (speed does not
-depend on them). Then, in one process, interleaved:
-  classit  - `classit-hf` through lm-eval's simple_evaluate on the task (whole run, and the scoring part);
-  floor    - exactly the same token sequences, length-sorted into equal-length batches (no padding), the last
-             position skipped, full logits + log-softmax + gather: the naive forward-pass floor.
-Prints pairs/s, tokens scored, padding fraction, ratios and peak RSS; then the time from process start to the
-first scoring request for `classit-eval` and for stock `lm_eval --include_path`.
+depend on them). Then, per task, one after the other, each as a whole process of its own:
+  floor    - exactly the token sequences lm-eval builds for the task, length-sorted into equal-length batches
+             (no padding), the last position skipped, full logits + log-softmax + gather: the naive floor;
+  classit  - `classit-eval --tasks TASK` (lm-eval's run, classit-hf), as a user runs it.
+Prints wall time (whole process) and scoring time, requests/s, tokens scored, padding fraction, peak RSS of each
+process, the ratio to the floor, and per-item agreement with the floor (largest |Δ|, argmax flips, near-ties);
+then the time from process start to the first scoring request for `classit-eval` and stock `lm_eval`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import argparse
 import gzip
 import itertools
 import os
-import resource
+import pickle
 import subprocess
 import sys
 import time
@@ -61,8 +63,101 @@ def build_model(out: Path) -> Path:
     return out
 
 
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+# Each implementation runs as a whole process of its own (like a user's run): its wall time, its peak RSS
+# (os.wait4's ru_maxrss), and per-item scores written to a file for the agreement check.
+
+FLOOR = r"""
+import pickle, sys, time, json
+t_start = time.perf_counter()
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from collections import defaultdict
+sys.path.insert(0, sys.argv[3])
+from classit_tasks.model import encode_babylm2025
+strings = pickle.load(open(sys.argv[2], "rb"))
+tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
+model = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
+batch_size = int(sys.argv[4])
+t0 = time.perf_counter()
+unique = list(dict.fromkeys(strings))
+by_len = defaultdict(list)
+for pair, enc in zip(unique, encode_babylm2025(tokenizer, unique)):
+    by_len[len(enc.ids)].append((pair, enc))
+tokens, scores = 0, {}
+with torch.inference_mode():
+    for length, group in sorted(by_len.items()):
+        for i in range(0, len(group), batch_size):
+            batch = group[i : i + batch_size]
+            ids = torch.tensor([e.ids for _, e in batch])
+            logprobs = torch.log_softmax(model(ids[:, :-1]).logits.float(), dim=-1)
+            picked = logprobs.gather(-1, ids[:, 1:, None]).squeeze(-1)
+            mask = torch.tensor([e.scored for _, e in batch])
+            scores.update(zip([p for p, _ in batch], (picked * mask).sum(-1).tolist()))
+            tokens += int(mask.sum())
+pickle.dump({"scoring": time.perf_counter() - t0, "tokens_scored": tokens, "padding": 0.0, "scores": scores},
+            open(sys.argv[5], "wb"))
+"""
+
+CLASSIT = r"""
+import os, pickle, sys, time
+import classit_tasks.model as cm
+timing = {"scoring": 0.0, "tokens": 0, "positions": 0, "real": 0}
+score_rows, loglikelihood = cm.ClassitLM._score_rows, cm.ClassitLM.loglikelihood
+items = []
+def timed(self, rows):
+    t0 = time.perf_counter()
+    out = score_rows(self, rows)
+    timing["scoring"] += time.perf_counter() - t0
+    timing["tokens"] += sum(len(r.target_token) for r in rows)
+    timing["positions"] += len(rows) * max(len(r.ids) for r in rows)
+    timing["real"] += sum(len(r.ids) for r in rows)
+    return out
+def recorded(self, requests, disable_tqdm=False):
+    out = loglikelihood(self, requests, disable_tqdm)
+    items.extend((r.task_name, r.doc_id, tuple(r.args), ll) for r, (ll, _) in zip(requests, out))
+    return out
+cm.ClassitLM._score_rows, cm.ClassitLM.loglikelihood = timed, recorded
+from classit_tasks.cli import main
+code = main(sys.argv[2:])
+pickle.dump({"scoring": timing["scoring"], "tokens_scored": timing["tokens"],
+             "padding": 1 - timing["real"] / max(timing["positions"], 1), "items": items}, open(sys.argv[1], "wb"))
+sys.exit(code)
+"""
+
+
+def run_process(argv: list[str], result: Path) -> dict:
+    """Run one implementation as its own process; its wall time, peak RSS and the figures it wrote."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{argv[:3]} failed:\n{stderr[-3000:]}")
+    with open(result, "rb") as f:
+        out = pickle.load(f)
+    return {**out, "seconds": seconds, "rss_gb": usage.ru_maxrss / 1024**2}
+
+
+def run_floor(model_dir: Path, strings, batch_size: int, work: Path) -> dict:
+    """Naive floor over the same sequences: equal-length batches, no padding, last position skipped."""
+    with open(work / "strings.pkl", "wb") as f:
+        pickle.dump(strings, f)
+    return run_process([sys.executable, "-c", FLOOR, str(model_dir), str(work / "strings.pkl"), str(REPO),
+                        str(batch_size), str(work / "floor.pkl")], work / "floor.pkl")
+
+
+def run_classit(model_dir: Path, task: str, data_dir: str, limit: int | None, batch_size: int, work: Path) -> dict:
+    argv = [sys.executable, "-c", CLASSIT, str(work / "classit.pkl"), "--model_args", f"pretrained={model_dir}",
+            "--tasks", task, "--data_dir", data_dir, "--device", "cpu", "--batch_size", str(batch_size)]
+    if limit:
+        argv += ["--limit", str(limit)]
+    out = run_process(argv, work / "classit.pkl")
+    by_doc = defaultdict(list)  # the options of one item, in lm-eval's order
+    for task_name, doc_id, pair, ll in out.pop("items"):
+        by_doc[task_name, doc_id].append((pair, ll))
+    out["items"] = [([p for p, _ in opts], [ll for _, ll in opts]) for opts in by_doc.values()]
+    return out
 
 
 def collect_requests(task_manager, task: str, limit: int | None):
@@ -73,66 +168,6 @@ def collect_requests(task_manager, task: str, limit: int | None):
         t.build_all_requests(limit=limit, rank=0, world_size=1)
         strings += [tuple(inst.args) for inst in t.instances]
     return strings, len(loaded)
-
-
-def run_floor(model_dir: Path, strings, batch_size: int) -> dict:
-    """Naive floor over the same sequences: equal-length batches, no padding, last position skipped."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from classit_tasks.model import encode_babylm2025
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    start = time.perf_counter()
-    unique = list(dict.fromkeys(strings))
-    by_len = defaultdict(list)
-    for pair, enc in zip(unique, encode_babylm2025(tokenizer, unique)):
-        by_len[len(enc.ids)].append((pair, enc))
-    tokens, scores = 0, {}
-    with torch.inference_mode():
-        for length, group in sorted(by_len.items()):
-            for i in range(0, len(group), batch_size):
-                batch = group[i : i + batch_size]
-                ids = torch.tensor([e.ids for _, e in batch])
-                logprobs = torch.log_softmax(model(ids[:, :-1]).logits.float(), dim=-1)
-                picked = logprobs.gather(-1, ids[:, 1:, None]).squeeze(-1)
-                mask = torch.tensor([e.scored for _, e in batch])
-                scores.update(zip([p for p, _ in batch], (picked * mask).sum(-1).tolist()))
-                tokens += int(mask.sum())
-    return {"seconds": time.perf_counter() - start, "tokens_scored": tokens, "padding": 0.0, "scores": scores}
-
-
-def run_classit(model_dir: Path, task_manager, task: str, limit: int | None, batch_size: int) -> dict:
-    from lm_eval import simple_evaluate
-
-    import classit_tasks.model as cm
-
-    timing = {"scoring": 0.0, "tokens": 0, "positions": 0, "real": 0}
-    original = cm.ClassitLM._score_rows
-
-    def timed(self, rows):
-        t0 = time.perf_counter()
-        out = original(self, rows)
-        timing["scoring"] += time.perf_counter() - t0
-        timing["tokens"] += sum(len(r.targets) for r in rows)
-        timing["positions"] += len(rows) * max(len(r.ids) for r in rows)
-        timing["real"] += sum(len(r.ids) for r in rows)
-        return out
-
-    cm.ClassitLM._score_rows = timed
-    start = time.perf_counter()
-    results = simple_evaluate(
-        model="classit-hf", model_args=f"pretrained={model_dir}", tasks=[task], task_manager=task_manager,
-        batch_size=batch_size, device="cpu", limit=limit, bootstrap_iters=0, log_samples=True)
-    total = time.perf_counter() - start
-    cm.ClassitLM._score_rows = original
-    items = [
-        ([tuple(a) for a in s["arguments"]], [float(r[0]) for r in s["filtered_resps"]])
-        for samples in results["samples"].values() for s in samples
-    ]
-    return {"seconds": total, "scoring": timing["scoring"], "tokens_scored": timing["tokens"],
-            "padding": 1 - timing["real"] / max(timing["positions"], 1), "items": items}
 
 
 def agreement(floor_scores: dict, items) -> str:
@@ -147,7 +182,7 @@ def agreement(floor_scores: dict, items) -> str:
         if max(range(len(ours)), key=ours.__getitem__) != max(range(len(ref)), key=ref.__getitem__):
             flips.append((pairs[0][1][:40], top_ref[0] - top_ref[1]))
     listed = "; ".join(f"{text!r} (margin {m:.1e})" for text, m in flips[:10])
-    return (f"max |Δ| per item vs floor: {worst:.2e} nats; argmax flips: {len(flips)} "
+    return (f"{len(items)} items; max |Δ| per item vs floor: {worst:.2e} nats; argmax flips: {len(flips)} "
             f"(near-ties < 1e-5 in the floor: {near}){': ' + listed if flips else ''}")
 
 
@@ -184,7 +219,8 @@ def startup(model_dir: Path, data_dir: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data_dir", default=os.environ.get("CLASSIT_DATA_DIR"), required=False)
-    parser.add_argument("--task", default="classit_blimp", help="classit task or group (default: full BLiMP)")
+    parser.add_argument("--tasks", default="classit_blimp,classit_entity_tracking",
+                        help="comma-separated classit tasks or groups (default: full BLiMP, full entity tracking)")
     parser.add_argument("--limit", type=int, default=None, help="items per subtask (default: all)")
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--work", default=str(REPO / ".cache" / "bench"))
@@ -192,34 +228,36 @@ def main() -> None:
     args = parser.parse_args()
     if not args.data_dir:
         parser.error("--data_dir (or CLASSIT_DATA_DIR) is required")
-    os.environ["CLASSIT_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    data_dir = str(Path(args.data_dir).resolve())
+    os.environ["CLASSIT_DATA_DIR"] = data_dir
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
     import torch
     from lm_eval.tasks import TaskManager
 
-    model_dir = build_model(Path(args.work) / "llama-10m")
+    work = Path(args.work)
+    model_dir = build_model(work / "llama-10m")
     n_params = sum(p.numel() for p in __import__("transformers").AutoModelForCausalLM.from_pretrained(model_dir).parameters())
-    tm = TaskManager(include_path=str(REPO / "task_yamls"), include_defaults=False)
-    strings, n_tasks = collect_requests(tm, args.task, args.limit)
-    n_items = len(strings) // 2 if "blimp" in args.task else len(strings)
-    print(f"model: {model_dir} ({n_params / 1e6:.1f}M parameters), torch threads: {torch.get_num_threads()}")
-    print(f"task: {args.task}: {n_tasks} subtasks, {len(strings)} requests")
-
-    floor = run_floor(model_dir, strings, args.batch_size)
-    classit = run_classit(model_dir, tm, args.task, args.limit, args.batch_size)
-    rows = [("floor (bare forward pass)", floor), ("classit-eval (classit-hf)", classit)]
-    print(f"\n| implementation | wall s | scoring s | requests/s | tokens scored | padding | ratio to floor |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, r in rows:
-        print(f"| {name} | {r['seconds']:.1f} | {r.get('scoring', r['seconds']):.1f} | "
-              f"{len(strings) / r['seconds']:.0f} | {r['tokens_scored']} | {100 * r['padding']:.1f}% | "
-              f"{r['seconds'] / floor['seconds']:.2f} |")
-    print(agreement(floor["scores"], classit["items"]))
-    print(f"peak RSS of this process: {peak_rss_gb():.2f} GB")
+    print(f"model: {model_dir} ({n_params / 1e6:.1f}M parameters), torch threads: {torch.get_num_threads()}, "
+          f"batch size {args.batch_size}")
+    for task in args.tasks.split(","):
+        tm = TaskManager(include_path=str(REPO / "task_yamls"), include_defaults=False)
+        strings, n_tasks = collect_requests(tm, task, args.limit)
+        print(f"\n## {task}: {n_tasks} subtasks, {len(strings)} requests ({len(set(strings))} distinct)")
+        floor = run_floor(model_dir, strings, args.batch_size, work)
+        classit = run_classit(model_dir, task, data_dir, args.limit, args.batch_size, work)
+        print("\n| implementation (whole process) | wall s | scoring s | requests/s | tokens scored | padding "
+              "| peak RSS GB | wall / floor's |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, r in (("floor (bare forward pass)", floor), ("classit-eval (classit-hf)", classit)):
+            print(f"| {name} | {r['seconds']:.1f} | {r['scoring']:.1f} | {len(strings) / r['seconds']:.0f} | "
+                  f"{r['tokens_scored']} | {100 * r['padding']:.1f}% | {r['rss_gb']:.2f} | "
+                  f"{r['seconds'] / floor['seconds']:.2f} |")
+        print(agreement(floor["scores"], classit["items"]))
     if not args.skip_startup:
-        for name, seconds in startup(model_dir, os.environ["CLASSIT_DATA_DIR"]).items():
+        print()
+        for name, seconds in startup(model_dir, data_dir).items():
             print(f"start-up to first request, {name}: {seconds:.1f} s")
 
 

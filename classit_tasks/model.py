@@ -24,7 +24,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
-from classit_tasks.prefix_rows import Encoded, Row, batch_tensors, pack_rows
+from classit_tasks.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +38,26 @@ def register_request_encoder(task_name: str, encoder: Callable) -> None:
     REQUEST_ENCODERS[task_name] = encoder
 
 
+# Vocabulary-wide tensors are computed for at most this many elements at a time (32 MB in float32).
+HEAD_ELEMENTS = 8 * 1024 * 1024
+ENCODE_CHUNK = 4096  # strings per tokenizer call
+
+
 class ClassitModelError(ValueError):
     """A request the model cannot score faithfully (one-line message)."""
 
 
 def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Encoded]:
     """Tokenize ``context + continuation`` once and mark the continuation's tokens (BabyLM 2025 rule)."""
-    fulls = [ctx + cont for ctx, cont in strings]
-    batch = tokenizer(fulls, return_offsets_mapping=True)
     out = []
-    for (ctx, cont), full, ids, offsets in zip(strings, fulls, batch["input_ids"], batch["offset_mapping"]):
-        start_char = len(full) - len(cont) + (offsets[0][0] if offsets else 0)
-        scored = [end > start_char for _, end in offsets[1:]]
-        out.append(Encoded(list(ids), scored))
+    for start in range(0, len(strings), ENCODE_CHUNK):  # chunks keep the tokenizer's offset lists small
+        part = strings[start : start + ENCODE_CHUNK]
+        fulls = [ctx + cont for ctx, cont in part]
+        batch = tokenizer(fulls, return_offsets_mapping=True)
+        for (ctx, cont), full, ids, offsets in zip(part, fulls, batch["input_ids"], batch["offset_mapping"]):
+            start_char = len(full) - len(cont) + (offsets[0][0] if offsets else 0)
+            scored = [end > start_char for _, end in offsets[1:]]
+            out.append(Encoded(list(ids), scored))
     return out
 
 
@@ -58,14 +65,15 @@ def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Enc
 class ClassitLM(HFLM):
     """HFLM with BabyLM 2025 log-likelihood scoring and a padding-free, head-sparse batched forward pass.
 
-    Extra model args: ``max_tokens_per_batch`` (default 16384 input positions per forward pass),
+    Extra model args: ``max_tokens_per_batch`` (input positions per forward pass; default 4096 on CPU, where
+    larger batches are no faster and only raise peak memory, 32768 on an accelerator),
     ``prefix_sharing`` (default true: sequences are packed into prefix-trie rows of at most ``max_row_tokens``
     positions, default 128, so shared prefixes are computed once; false scores every sequence alone).
     ``dtype`` defaults to float32, as in the 2025 pipeline.
     """
 
     def __init__(
-        self, pretrained="gpt2", max_tokens_per_batch: int = 16384, max_row_tokens: int = 128, prefix_sharing=True,
+        self, pretrained="gpt2", max_tokens_per_batch: int | None = None, max_row_tokens: int = 128, prefix_sharing=True,
         **kwargs,
     ):
         kwargs.setdefault("dtype", "float32")
@@ -75,6 +83,8 @@ class ClassitLM(HFLM):
                 f"{pretrained}: classit-hf needs a fast (Rust) tokenizer for character offsets, "
                 f"got {type(self.tokenizer).__name__}"
             )
+        if max_tokens_per_batch is None:
+            max_tokens_per_batch = 4096 if torch.device(self.device).type == "cpu" else 32768
         self.max_tokens_per_batch = int(max_tokens_per_batch)
         self.max_row_tokens = int(max_row_tokens)
         self._backbone, self._head = self._split_head()
@@ -117,19 +127,29 @@ class ClassitLM(HFLM):
                      type(self.model).__name__)
         return ok
 
-    def _logits_at(self, input_ids, position_ids, mask, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-        """Logits at positions (rows, cols) only."""
+    def _logits_at(self, input_ids, position_ids, mask, rows: torch.Tensor, cols: torch.Tensor, chunk: int):
+        """Logits at positions (rows, cols) only, yielded in chunks of ``chunk`` positions.
+
+        Chunks bound the memory of the vocabulary-wide tensors (logits and the log-sum-exp's temporaries) whatever
+        the batch size: 4,096 positions x an 8k vocabulary would be 134 MB per copy.
+        """
         device = self.device
         kwargs = {"input_ids": input_ids.to(device)}
         if mask is not None:
             kwargs.update(attention_mask=mask.to(device), position_ids=position_ids.to(device))
         if self._backbone is not None:
-            hidden = self._backbone(**kwargs).last_hidden_state
-            return self._head(hidden[rows, cols]).float()
-        return self.model(**kwargs).logits[rows, cols].float()
+            hidden = self._backbone(**kwargs).last_hidden_state[rows, cols]
+            for start in range(0, len(hidden), chunk):
+                yield self._head(hidden[start : start + chunk]).float()
+        else:  # full logits (an architecture whose head is not separable)
+            logits = self.model(**kwargs).logits
+            for start in range(0, len(rows), chunk):
+                yield logits[rows[start : start + chunk], cols[start : start + chunk]].float()
 
     # ----------------------------------------------------------------------------------------------------------
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
+        if not requests:
+            return []
         # One key per request: (task rule, (context, continuation)); distinct keys are scored once.
         request_keys = [(REQUEST_ENCODERS.get(req.task_name), tuple(req.args)) for req in requests]
         keys = list(dict.fromkeys(request_keys))
@@ -143,10 +163,14 @@ class ClassitLM(HFLM):
             parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
         self._check_fits(requests, request_keys, parts)
         flat = [seq for key in keys for seq in parts[key]]
-        flat_scores = iter(self.score_encoded(flat, disable_tqdm=disable_tqdm or self.rank != 0))
+        n_parts = [len(parts[key]) for key in keys]
+        rows = self._pack(flat)
+        n_sequences = len(flat)
+        del flat, parts, encoded  # the rows hold all that scoring needs: free the token lists before the forward passes
+        flat_scores = iter(self._score_rows_batched(rows, n_sequences, disable_tqdm=disable_tqdm or self.rank != 0))
         by_key = {}
-        for key in keys:
-            scored = [next(flat_scores) for _ in parts[key]]
+        for key, n in zip(keys, n_parts):
+            scored = [next(flat_scores) for _ in range(n)]
             by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
         results = []
         for key in request_keys:
@@ -171,9 +195,15 @@ class ClassitLM(HFLM):
         With prefix sharing on, sequences are packed into prefix-trie rows (``prefix_rows``); otherwise each
         sequence is a row of its own. Rows are batched by length.
         """
+        return self._score_rows_batched(self._pack(encoded), len(encoded), disable_tqdm)
+
+    def _pack(self, encoded: Sequence[Encoded]) -> list[Row]:
         rows = pack_rows(encoded, self.max_row_tokens, share_prefixes=self.prefix_sharing)
         rows.sort(key=lambda r: len(r.ids), reverse=True)
-        results: list[tuple[float, bool] | None] = [None] * len(encoded)
+        return rows
+
+    def _score_rows_batched(self, rows: list[Row], n_sequences: int, disable_tqdm: bool = False):
+        results: list[tuple[float, bool] | None] = [None] * n_sequences
         max_rows = self.batch_size if isinstance(self.batch_size, int) and self.batch_size > 0 else 64
         batches = list(_length_batches(rows, max_rows, self.max_tokens_per_batch))
         with torch.inference_mode():
@@ -185,28 +215,29 @@ class ClassitLM(HFLM):
     def _score_rows(self, rows: Sequence[Row]) -> list[tuple[int, tuple[float, bool]]]:
         input_ids, position_ids, mask = batch_tensors(rows, self.model.dtype)
         members = [m for row in rows for m in row.members]
-        # Every (row, input index) whose next-token distribution is needed, once, however many options use it.
-        where: dict[tuple[int, int], int] = {}
-        slot, tokens, owner = [], [], []
-        first_member = 0
-        for r, row in enumerate(rows):
-            for k, src, token in row.targets:
-                slot.append(where.setdefault((r, src), len(where)))
-                tokens.append(token)
-                owner.append(first_member + k)
-            first_member += len(row.members)
-        if not where:
+        width = input_ids.shape[1]
+        flat, tokens_t, owner_t = batch_targets(rows, width)
+        if not len(flat):
             return [(m, (0.0, True)) for m in members]
-        rows_t = torch.tensor([r for r, _ in where], device=self.device)
-        cols_t = torch.tensor([c for _, c in where], device=self.device)
-        logits = self._logits_at(input_ids, position_ids, mask, rows_t, cols_t)
-        slot_t = torch.tensor(slot, device=self.device)
-        tokens_t = torch.tensor(tokens, device=self.device)
-        owner_t = torch.tensor(owner, device=self.device)
-        # log p(token) = logit - logsumexp(logits): the log-softmax at the needed entries only.
-        chosen = logits[slot_t, tokens_t]
-        token_logprobs = chosen - torch.logsumexp(logits, dim=-1)[slot_t]
-        misses = (chosen < logits.amax(dim=-1)[slot_t]).long()
+        # Every input position whose next-token distribution is needed, once however many targets use it (sorted),
+        # and each target's slot among them; targets are then ordered by slot so each chunk serves a contiguous run.
+        needed, slot_t = torch.unique(flat, return_inverse=True)
+        order = torch.argsort(slot_t, stable=True)
+        slot_t, tokens_t, owner_t = slot_t[order], tokens_t[order], owner_t[order]
+        dev = self.device
+        slot_t, tokens_t, owner_t = slot_t.to(dev), tokens_t.to(dev), owner_t.to(dev)
+        chunk = max(1, HEAD_ELEMENTS // max(int(self.model.config.vocab_size), 1))
+        bounds = torch.searchsorted(slot_t, torch.arange(0, len(needed) + chunk, chunk, device=dev)).tolist()
+        token_logprobs = torch.empty(len(slot_t), dtype=torch.float32, device=dev)
+        misses = torch.empty(len(slot_t), dtype=torch.long, device=dev)
+        chunks = self._logits_at(input_ids, position_ids, mask, (needed // width).to(dev), (needed % width).to(dev), chunk)
+        for c, logits in enumerate(chunks):
+            lo, hi = bounds[c], bounds[c + 1]
+            local = slot_t[lo:hi] - c * chunk
+            # log p(token) = logit - logsumexp(logits): the log-softmax at the needed entries only.
+            chosen = logits[local, tokens_t[lo:hi]]
+            token_logprobs[lo:hi] = chosen - torch.logsumexp(logits, dim=-1)[local]
+            misses[lo:hi] = (chosen < logits.amax(dim=-1)[local]).long()
         sums = torch.zeros(len(members), dtype=torch.float32, device=self.device).index_add_(0, owner_t, token_logprobs)
         miss = torch.zeros(len(members), dtype=torch.long, device=self.device).index_add_(0, owner_t, misses)
         return [(m, (float(s), bool(x == 0))) for m, s, x in zip(members, sums.tolist(), miss.tolist())]

@@ -11,6 +11,7 @@ sequence is an ordinary causal row; its last token, never an input, is dropped a
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -25,12 +26,24 @@ class Encoded:
     scored: list[bool]  # len(ids) - 1 entries: scored[t] says whether ids[t + 1] is scored
 
 
+def _ints() -> array:
+    return array("q")
+
+
 @dataclass
 class Row:
-    ids: list[int] = field(default_factory=list)  # input token of each trie node
-    positions: list[int] = field(default_factory=list)  # depth of each node = its position id
-    parents: list[int] = field(default_factory=list)  # parent node of each node (-1 for a root)
-    targets: list[tuple[int, int, int]] = field(default_factory=list)  # (member, predicting node, token)
+    """One input row: trie nodes, and the scored targets of its member sequences.
+
+    Stored as flat integer arrays (8 bytes per entry instead of a Python object each), since a run over full BLiMP
+    holds ~1M nodes and ~1.5M targets at once.
+    """
+
+    ids: array = field(default_factory=_ints)  # input token of each trie node
+    positions: array = field(default_factory=_ints)  # depth of each node = its position id
+    parents: array = field(default_factory=_ints)  # parent node of each node (-1 for a root)
+    target_member: array = field(default_factory=_ints)  # per scored target: member (index into members)
+    target_node: array = field(default_factory=_ints)  # ... the node whose output predicts it
+    target_token: array = field(default_factory=_ints)  # ... the token
     members: list[int] = field(default_factory=list)  # global index of each member sequence
 
     @property
@@ -47,18 +60,22 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 def pack_rows(encoded: Sequence[Encoded], max_row_tokens: int, share_prefixes: bool = True) -> list[Row]:
-    """Rows of at most ``max_row_tokens`` trie nodes (a longer single sequence gets a row of its own)."""
+    """Rows of at most ``max_row_tokens`` trie nodes, or twice the length of the row's first sequence if that is
+    more: long sequences still share their prefix with their neighbours (an entity-tracking prompt of ~170 tokens
+    and its options fit one row), while the attention width of rows of short sequences stays small."""
     order = sorted(range(len(encoded)), key=lambda i: encoded[i].ids) if share_prefixes else range(len(encoded))
     rows: list[Row] = []
     row: Row | None = None
+    limit = max_row_tokens
     stack: list[int] = []  # trie path of the previous sequence: node index at each depth
     previous: Sequence[int] = ()
     for index in order:
         enc = encoded[index]
         inputs = len(enc.ids) - 1  # nodes this sequence needs: prefixes of length 1 .. n-1
         shared = min(_common_prefix(previous, enc.ids), len(stack)) if share_prefixes and row else 0
-        if row is None or not share_prefixes or len(row.ids) + inputs - shared > max_row_tokens:
+        if row is None or not share_prefixes or len(row.ids) + inputs - shared > limit:
             row, stack, shared = Row(), [], 0
+            limit = max(max_row_tokens, 2 * inputs)
             rows.append(row)
         del stack[shared:]
         for depth in range(shared, inputs):
@@ -70,7 +87,9 @@ def pack_rows(encoded: Sequence[Encoded], max_row_tokens: int, share_prefixes: b
         row.members.append(index)
         for t, keep in enumerate(enc.scored):  # ids[t + 1] is predicted by the node at depth t
             if keep:
-                row.targets.append((member, stack[t], enc.ids[t + 1]))
+                row.target_member.append(member)
+                row.target_node.append(stack[t])
+                row.target_token.append(enc.ids[t + 1])
         previous = enc.ids
     return rows
 
@@ -82,8 +101,9 @@ def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
     positions = torch.zeros((len(rows), width), dtype=torch.long)
     for i, row in enumerate(rows):
         n = len(row.ids)
-        input_ids[i, :n] = torch.tensor(row.ids, dtype=torch.long)
-        positions[i, :n] = torch.tensor(row.positions, dtype=torch.long)
+        if n:
+            input_ids[i, :n] = _tensor(row.ids)
+            positions[i, :n] = _tensor(row.positions)
     if all(row.is_chain for row in rows):
         return input_ids, None, None  # causal rows, right padding: no mask needed
     b_idx, q_idx, k_idx = [], [], []
@@ -99,3 +119,20 @@ def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
     allowed[torch.tensor(b_idx), torch.tensor(q_idx), torch.tensor(k_idx)] = True
     mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
     return input_ids, positions, mask[:, None]
+
+
+def _tensor(values: array) -> torch.Tensor:
+    return torch.frombuffer(values, dtype=torch.int64) if len(values) else torch.zeros(0, dtype=torch.int64)
+
+
+def batch_targets(rows: Sequence[Row], width: int):
+    """The scored targets of a batch as flat tensors: input position (row * width + node), token, and owner (the
+    member's index in the batch, members numbered row by row)."""
+    flat, tokens, owners = [], [], []
+    first_member = 0
+    for r, row in enumerate(rows):
+        flat.append(_tensor(row.target_node) + r * width)
+        tokens.append(_tensor(row.target_token))
+        owners.append(_tensor(row.target_member) + first_member)
+        first_member += len(row.members)
+    return torch.cat(flat), torch.cat(tokens), torch.cat(owners)

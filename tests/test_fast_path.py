@@ -38,3 +38,16 @@ def test_shared_prefix_rows_equal_separate_scoring(kind, checkpoints, task_manag
     assert {task for task, _ in fast} == set(TASKS)
     for key in fast:
         assert fast[key] == pytest.approx(plain[key], abs=1e-4), key
+
+
+def test_head_chunks_do_not_change_scores(checkpoints, task_manager, monkeypatch):
+    """The LM head and log-sum-exp run over chunks of needed positions; tiny chunks (7 positions) give the same."""
+    import classit_tasks.model as cm
+    from transformers import AutoConfig
+
+    whole = lls(task_manager, checkpoints["bos"], True, 64)
+    monkeypatch.setattr(cm, "HEAD_ELEMENTS", 7 * AutoConfig.from_pretrained(checkpoints["bos"]).vocab_size)
+    chunked = lls(task_manager, checkpoints["bos"], True, 64)
+    assert whole.keys() == chunked.keys()
+    for key in whole:
+        assert chunked[key] == pytest.approx(whole[key], abs=1e-5), key
