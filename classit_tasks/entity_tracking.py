@@ -20,10 +20,9 @@ import functools
 import logging
 from pathlib import Path
 
-import datasets
 
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
-from classit_tasks.loaders import _flag
+from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ def load_entity_tracking(
             )
     if not selected:
         raise ClassitDataError(f"{path}: no item with numops={numops}")
-    return {"test": datasets.Dataset.from_list(selected)}
+    return {"test": Docs(selected)}
 
 
 def input_prefix(doc: dict) -> str:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import datasets
 
-from classit_tasks.loaders import load_records
+from classit_tasks.loaders import Docs, load_records
 from classit_tasks.metrics import rank_item
 
 DOMAINS = (
@@ -67,7 +66,7 @@ def load_ewok(dataset: str, subset: str | None = None, data_dir=None, check_coun
     subsets = [subset] if subset else list(DOMAINS)
     records = [r for s in subsets for r in load_records(dataset, s, EWOK_FIELDS, data_dir, check_counts)]
     keep = list(EWOK_FIELDS)  # drop any extra columns so pooled files always share one schema
-    return {"test": datasets.Dataset.from_list([{k: r[k] for k in keep} for r in records])}
+    return {"test": Docs([{k: r[k] for k in keep} for r in records])}
 
 
 # --- 2025 definition: one context, two targets ------------------------------------------------------------------

@@ -50,15 +50,40 @@ class ClassitModelError(ValueError):
 def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Encoded]:
     """Tokenize ``context + continuation`` once and mark the continuation's tokens (BabyLM 2025 rule)."""
     out = []
+    encode = None
     for start in range(0, len(strings), ENCODE_CHUNK):  # chunks keep the tokenizer's offset lists small
         part = strings[start : start + ENCODE_CHUNK]
         fulls = [ctx + cont for ctx, cont in part]
-        batch = tokenizer(fulls, return_offsets_mapping=True)
-        for (ctx, cont), full, ids, offsets in zip(part, fulls, batch["input_ids"], batch["offset_mapping"]):
+        encode = encode or _fastest_encoder(tokenizer, fulls[:32])
+        for (ctx, cont), full, (ids, offsets) in zip(part, fulls, encode(fulls)):
             start_char = len(full) - len(cont) + (offsets[0][0] if offsets else 0)
             scored = [end > start_char for _, end in offsets[1:]]
             out.append(Encoded(list(ids), scored))
     return out
+
+
+def _fastest_encoder(tokenizer, sample: list[str]) -> Callable:
+    """texts -> (ids, offsets) pairs: the Rust backend's ``encode_batch`` if it gives exactly what calling the
+    tokenizer gives on ``sample`` (it skips transformers' per-sequence Python conversion), else the tokenizer."""
+
+    def via_tokenizer(texts):
+        batch = tokenizer(texts, return_offsets_mapping=True)
+        return zip(batch["input_ids"], batch["offset_mapping"])
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return via_tokenizer
+
+    def via_backend(texts):
+        return ((e.ids, e.offsets) for e in backend.encode_batch(texts, add_special_tokens=True))
+
+    def same(encode):
+        return [(list(ids), [tuple(o) for o in offsets]) for ids, offsets in encode(sample)]
+
+    try:
+        return via_backend if same(via_backend) == same(via_tokenizer) else via_tokenizer
+    except Exception:  # noqa: BLE001 - a backend that does not take these arguments
+        return via_tokenizer
 
 
 @register_model("classit-hf", "classit")

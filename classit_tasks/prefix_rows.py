@@ -77,19 +77,20 @@ def pack_rows(encoded: Sequence[Encoded], max_row_tokens: int, share_prefixes: b
             row, stack, shared = Row(), [], 0
             limit = max(max_row_tokens, 2 * inputs)
             rows.append(row)
-        del stack[shared:]
-        for depth in range(shared, inputs):
-            stack.append(len(row.ids))
-            row.ids.append(enc.ids[depth])
-            row.positions.append(depth)
-            row.parents.append(stack[-2] if len(stack) > 1 else -1)
+        # New nodes for depths shared .. inputs-1: a chain hanging off the node at depth shared-1.
+        first = len(row.ids)
+        if inputs > shared:
+            row.parents.append(stack[shared - 1] if shared else -1)
+            row.parents.extend(range(first, first + inputs - shared - 1))
+            row.ids.extend(enc.ids[shared:inputs])
+            row.positions.extend(range(shared, inputs))
+        stack[shared:] = range(first, first + inputs - shared)
         member = len(row.members)
         row.members.append(index)
-        for t, keep in enumerate(enc.scored):  # ids[t + 1] is predicted by the node at depth t
-            if keep:
-                row.target_member.append(member)
-                row.target_node.append(stack[t])
-                row.target_token.append(enc.ids[t + 1])
+        scored = [t for t, keep in enumerate(enc.scored) if keep]  # ids[t + 1] is predicted by the node at depth t
+        row.target_member.extend([member] * len(scored))
+        row.target_node.extend([stack[t] for t in scored])
+        row.target_token.extend([enc.ids[t + 1] for t in scored])
         previous = enc.ids
     return rows
 

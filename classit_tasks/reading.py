@@ -28,12 +28,12 @@ import logging
 import math
 from typing import Callable, Sequence
 
-import datasets
 import pandas as pd
 from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
 from classit_tasks import reading_stats as stats
+from classit_tasks.loaders import Docs
 from classit_tasks.data import ClassitDataError, find_file
 from classit_tasks.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
 
@@ -136,7 +136,7 @@ def load_reading(
         )
     for row in rows:
         row["surprisal_rule"] = surprisal
-    return {"test": datasets.Dataset.from_list(rows)}
+    return {"test": Docs(rows)}
 
 
 # --------------------------------------------------------------------------------------------------------------

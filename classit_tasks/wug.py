@@ -18,12 +18,11 @@ import logging
 import math
 from typing import Sequence
 
-import datasets
 import torch
 from scipy.stats import spearmanr
 
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
-from classit_tasks.loaders import _flag
+from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import EXPECTED_COUNTS
 
 log = logging.getLogger(__name__)
@@ -77,11 +76,11 @@ def load_wug(dataset: str, subset: str, data_dir=None, check_counts=True, option
             subset, reason, root,
         )
         placeholder = {"options": [PLACEHOLDER, PLACEHOLDER], "ratio": float("nan"), "not_evaluated": reason}
-        return {"test": datasets.Dataset.from_list([placeholder])}
+        return {"test": Docs([placeholder])}
     items = read_wug(path)
     if _flag(check_counts):
         check_count(path, items, EXPECTED_COUNTS.get(dataset, {}).get(subset))
-    return {"test": datasets.Dataset.from_list(items)}
+    return {"test": Docs(items)}
 
 
 def options(doc: dict) -> list[str]:

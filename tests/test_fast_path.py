@@ -51,3 +51,34 @@ def test_head_chunks_do_not_change_scores(checkpoints, task_manager, monkeypatch
     assert whole.keys() == chunked.keys()
     for key in whole:
         assert chunked[key] == pytest.approx(whole[key], abs=1e-5), key
+
+
+def test_backend_encoder_is_used_only_when_it_matches_the_tokenizer(checkpoints):
+    """encode_babylm2025 calls the Rust backend directly only if it reproduces the tokenizer's ids and offsets."""
+    from types import SimpleNamespace
+
+    from transformers import AutoTokenizer
+
+    from classit_tasks.model import _fastest_encoder, encode_babylm2025
+
+    for kind in ("bos", "nobos", "wrap"):
+        tokenizer = AutoTokenizer.from_pretrained(checkpoints[kind])
+        assert _fastest_encoder(tokenizer, ["The cat sat.", " on it"]).__name__ == "via_backend", kind
+
+    tokenizer = AutoTokenizer.from_pretrained(checkpoints["bos"])
+    real = tokenizer.backend_tokenizer
+
+    class Shifted:  # a backend that disagrees with the tokenizer (one extra leading token)
+        def encode_batch(self, texts, add_special_tokens=True):
+            return [SimpleNamespace(ids=[0] + e.ids, offsets=[(0, 0)] + e.offsets)
+                    for e in real.encode_batch(texts, add_special_tokens=add_special_tokens)]
+
+    class Wrapped:
+        backend_tokenizer = Shifted()
+
+        def __call__(self, texts, **kwargs):
+            return tokenizer(texts, **kwargs)
+
+    assert _fastest_encoder(Wrapped(), ["The cat sat."]).__name__ == "via_tokenizer"
+    pairs = [("", "The cat sat."), ("The dog", " barked.")]
+    assert [e.ids for e in encode_babylm2025(Wrapped(), pairs)] == [e.ids for e in encode_babylm2025(tokenizer, pairs)]

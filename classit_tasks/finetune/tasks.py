@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from classit_tasks.loaders import Docs
 from classit_tasks.data import ClassitDataError, find_dataset, read_jsonl
 
 DATASET = "glue_filtered"  # full_eval/glue_filtered/<task>.{train,valid}.jsonl
@@ -163,11 +164,10 @@ def load_split(task: GlueTask, split: str, data_dir: str | os.PathLike | None = 
 def load_zeroshot(glue_task: str, data_dir: str | None = None, **_) -> dict:
     """``custom_dataset`` of the zero-shot variants: the valid file (the file 2025 reports on) as the ``test`` split,
     with the two input texts added as columns ``text_a`` / ``text_b``."""
-    import datasets
-
+    
     task = TASKS[glue_task]
     records = []
     for record in load_split(task, "valid", data_dir):
         text_a, text_b = task.texts(record)
         records.append({**record, "text_a": text_a, "text_b": text_b})
-    return {"test": datasets.Dataset.from_list(records)}
+    return {"test": Docs(records)}
