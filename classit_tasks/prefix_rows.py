@@ -107,17 +107,21 @@ def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
             positions[i, :n] = _tensor(row.positions)
     if all(row.is_chain for row in rows):
         return input_ids, None, None  # causal rows, right padding: no mask needed
-    b_idx, q_idx, k_idx = [], [], []
-    for b, row in enumerate(rows):
-        paths: list[list[int]] = []  # ancestors-or-self of each node, derived from the parents (in trie order)
-        for q, parent in enumerate(row.parents):
-            path = (paths[parent] if parent >= 0 else []) + [q]
-            paths.append(path)
-            b_idx += [b] * len(path)
-            q_idx += [q] * len(path)
-            k_idx += path
-    allowed = torch.eye(width, dtype=torch.bool).repeat(len(rows), 1, 1)  # padding attends to itself only
-    allowed[torch.tensor(b_idx), torch.tensor(q_idx), torch.tensor(k_idx)] = True
+    # Ancestors-or-self of every node: walk all parent pointers up one level at a time (max depth steps).
+    parents = torch.full((len(rows), width), -1, dtype=torch.long)
+    for i, row in enumerate(rows):
+        if len(row.parents):
+            parents[i, : len(row.parents)] = _tensor(row.parents)
+    allowed = torch.eye(width, dtype=torch.bool).repeat(len(rows), 1, 1)  # self (padding attends to itself only)
+    b_idx = torch.arange(len(rows))[:, None].expand(-1, width)
+    q_idx = torch.arange(width)[None, :].expand(len(rows), -1)
+    ancestor = parents
+    while True:
+        found = ancestor >= 0
+        if not found.any():
+            break
+        allowed[b_idx[found], q_idx[found], ancestor[found]] = True
+        ancestor = torch.where(found, parents.gather(1, ancestor.clamp(min=0)), -1)
     mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
     return input_ids, positions, mask[:, None]
 
