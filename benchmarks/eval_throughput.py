@@ -207,16 +207,29 @@ from lm_eval.__main__ import cli_evaluate; cli_evaluate()
 """
 
 
+LOAD_ONLY = """
+import os, time
+t0 = float(os.environ["T0"])
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+AutoModelForCausalLM.from_pretrained(os.environ["MODEL"]); AutoTokenizer.from_pretrained(os.environ["MODEL"])
+print(f"FIRST_REQUEST {time.time() - t0:.2f}", flush=True)
+"""
+
+
 def startup(model_dir: Path, data_dir: str) -> dict:
+    """Seconds from process start to the first scoring request (and, for reference, to a loaded model alone)."""
     common = ["--model_args", f"pretrained={model_dir}", "--tasks", "classit_blimp_supplement_fast", "--device", "cpu"]
     commands = {
         "classit-eval": ["classit-eval", *common, "--data_dir", data_dir],
         "lm_eval (stock CLI)": ["lm_eval", "--model", "hf", *common, "--include_path", str(REPO / "task_yamls")],
     }
     out = {}
-    for name, argv in commands.items():
-        env = {**os.environ, "T0": repr(time.time()), "CLASSIT_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
-        proc = subprocess.run([sys.executable, "-c", FIRST_REQUEST, *argv], capture_output=True, text=True, env=env)
+    for name, argv in [*commands.items(), ("import torch + transformers, load the model (no lm-eval)", None)]:
+        env = {**os.environ, "T0": repr(time.time()), "CLASSIT_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1",
+               "MODEL": str(model_dir)}
+        script = [sys.executable, "-c", FIRST_REQUEST, *argv] if argv else [sys.executable, "-c", LOAD_ONLY]
+        proc = subprocess.run(script, capture_output=True, text=True, env=env)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("FIRST_REQUEST")]
         out[name] = float(lines[0].split()[1]) if lines else float("nan")
     return out
