@@ -80,11 +80,11 @@ strings = pickle.load(open(sys.argv[2], "rb"))
 tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
 model = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
 batch_size = int(sys.argv[4])
-t0 = time.perf_counter()
 unique = list(dict.fromkeys(strings))
 by_len = defaultdict(list)
 for pair, enc in zip(unique, encode_babylm2025(tokenizer, unique)):
     by_len[len(enc.ids)].append((pair, enc))
+t0 = time.perf_counter()  # scoring = the forward passes, as for classit
 tokens, scores = 0, {}
 with torch.inference_mode():
     for length, group in sorted(by_len.items()):
