@@ -26,6 +26,7 @@ DELEGATED = {
     "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
 }
+DEFAULT_BATCH_ROWS = 64  # classit-hf rows per forward pass when --batch_size is not given (positions are capped too)
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
 
@@ -92,6 +93,8 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(["run", *argv])
     if args.model is None:
         args.model = "classit-hf"
+    if args.model == "classit-hf" and getattr(args, "batch_size", None) is None:
+        args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
     data_dir = vars(args).pop("data_dir")
     if data_dir and not Path(data_dir).is_dir():
         return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")

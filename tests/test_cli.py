@@ -51,6 +51,18 @@ def test_classit_eval_fast_suite(checkpoints, tmp_path):
     assert "Leaderboard summary" in proc.stdout and "| classit_blimp_fast |" in proc.stdout
 
 
+def test_classit_eval_batches_64_rows_unless_told(checkpoints, tmp_path):
+    """lm-eval's default batch size, 1, would score one row per forward pass: classit-eval defaults to 64."""
+    for extra, expected in (([], "64"), (["--batch_size", "8"], "8")):
+        out = tmp_path / f"out{expected}"
+        code = main(["--model_args", f"pretrained={checkpoints['bos']}", "--tasks", "classit_blimp_supplement_fast",
+                     "--data_dir", str(EVAL_DATA), "--device", "cpu", "--limit", "4", "--output_path", str(out),
+                     *extra])
+        assert code == 0
+        [path] = results_files(out)
+        assert str(json.loads(path.read_text())["config"]["batch_size"]) == expected
+
+
 def test_plain_lm_eval_with_include_path(checkpoints, tmp_path):
     out = tmp_path / "out"
     proc = run(
