@@ -26,7 +26,6 @@ DELEGATED = {
     "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
 }
-DEFAULT_BATCH_ROWS = 64  # classit-hf rows per forward pass when --batch_size is not given (positions are capped too)
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
 
@@ -78,7 +77,7 @@ def run(argv: list[str]) -> int:
 
     from classit_tasks import task_dir
     from classit_tasks.data import ClassitDataError
-    from classit_tasks.model import ClassitModelError
+    from classit_tasks.model import DEFAULT_BATCH_ROWS, ClassitModelError
     from classit_tasks.summary import print_summary
 
     parser = argparse.ArgumentParser(prog=PROG)

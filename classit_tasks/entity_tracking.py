@@ -20,7 +20,6 @@ import functools
 import logging
 from pathlib import Path
 
-
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-
 from classit_tasks.loaders import Docs, load_records
 from classit_tasks.metrics import rank_item
 

@@ -17,7 +17,7 @@ duplicate strings are scored once.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import torch
 from lm_eval.api.registry import register_model
@@ -41,6 +41,7 @@ def register_request_encoder(task_name: str, encoder: Callable) -> None:
 # Vocabulary-wide tensors are computed for at most this many elements at a time (32 MB in float32).
 HEAD_ELEMENTS = 8 * 1024 * 1024
 ENCODE_CHUNK = 4096  # strings per tokenizer call
+DEFAULT_BATCH_ROWS = 64  # rows per forward pass when lm-eval's batch size is not an integer (positions are capped too)
 
 
 class ClassitModelError(ValueError):
@@ -229,7 +230,8 @@ class ClassitLM(HFLM):
 
     def _score_rows_batched(self, rows: list[Row], n_sequences: int, disable_tqdm: bool = False):
         results: list[tuple[float, bool] | None] = [None] * n_sequences
-        max_rows = self.batch_size if isinstance(self.batch_size, int) and self.batch_size > 0 else 64
+        integer = isinstance(self.batch_size, int) and self.batch_size > 0
+        max_rows = self.batch_size if integer else DEFAULT_BATCH_ROWS
         batches = list(_length_batches(rows, max_rows, self.max_tokens_per_batch))
         with torch.inference_mode():
             for batch in tqdm(batches, desc="classit-hf scoring", disable=disable_tqdm):

@@ -98,20 +98,12 @@ def pack_rows(encoded: Sequence[Encoded], max_row_tokens: int, share_prefixes: b
 def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
     """input_ids, position_ids and (unless every row is a plain chain) a 4D additive tree attention mask."""
     width = max(max(len(r.ids) for r in rows), 1)
-    input_ids = torch.zeros((len(rows), width), dtype=torch.long)
-    positions = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        n = len(row.ids)
-        if n:
-            input_ids[i, :n] = _tensor(row.ids)
-            positions[i, :n] = _tensor(row.positions)
+    input_ids = _padded([row.ids for row in rows], width, 0)
+    positions = _padded([row.positions for row in rows], width, 0)
     if all(row.is_chain for row in rows):
         return input_ids, None, None  # causal rows, right padding: no mask needed
     # Ancestors-or-self of every node: walk all parent pointers up one level at a time (max depth steps).
-    parents = torch.full((len(rows), width), -1, dtype=torch.long)
-    for i, row in enumerate(rows):
-        if len(row.parents):
-            parents[i, : len(row.parents)] = _tensor(row.parents)
+    parents = _padded([row.parents for row in rows], width, -1)
     allowed = torch.eye(width, dtype=torch.bool).repeat(len(rows), 1, 1)  # self (padding attends to itself only)
     b_idx = torch.arange(len(rows))[:, None].expand(-1, width)
     q_idx = torch.arange(width)[None, :].expand(len(rows), -1)
@@ -128,6 +120,15 @@ def batch_tensors(rows: Sequence[Row], dtype: torch.dtype):
 
 def _tensor(values: array) -> torch.Tensor:
     return torch.frombuffer(values, dtype=torch.int64) if len(values) else torch.zeros(0, dtype=torch.int64)
+
+
+def _padded(arrays: Sequence[array], width: int, fill: int) -> torch.Tensor:
+    """One row per array, right-padded with ``fill`` to ``width``."""
+    out = torch.full((len(arrays), width), fill, dtype=torch.long)
+    for i, values in enumerate(arrays):
+        if len(values):
+            out[i, : len(values)] = _tensor(values)
+    return out
 
 
 def batch_targets(rows: Sequence[Row], width: int):

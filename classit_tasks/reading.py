@@ -33,8 +33,8 @@ from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
 from classit_tasks import reading_stats as stats
-from classit_tasks.loaders import Docs
 from classit_tasks.data import ClassitDataError, find_file
+from classit_tasks.loaders import Docs
 from classit_tasks.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
 
 log = logging.getLogger(__name__)
