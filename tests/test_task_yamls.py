@@ -93,3 +93,17 @@ def test_generated_yamls_are_up_to_date(tmp_path):
         subprocess.run([sys.executable, str(TASK_DIR / family / "_generate_configs.py")], check=True, cwd=REPO)
         after = {p.name: p.read_text() for p in (TASK_DIR / family).glob("*.yaml")}
         assert before == after, f"task_yamls/{family}: rerun _generate_configs.py and commit the result"
+
+
+def test_custom_dataset_notice_is_dropped_for_classit_tasks_only(caplog):
+    """lm-eval's per-task "Custom kwargs…" warning (67 copies for classit_blimp) is filtered for classit's tasks."""
+    import logging
+
+    import classit_tasks  # noqa: F401  (installs the filter)
+
+    log = logging.getLogger("lm_eval.api.task")
+    with caplog.at_level(logging.WARNING):
+        for task in ("classit_blimp_adjunct_island", "someone_elses_task"):
+            log.warning(f"{task}: Custom kwargs can be passed to `--metadata` in console (as json string) or to the "
+                        "TaskManager.\nFor example --metadata='{\"max_seq_lengths\":[4096, 8192]}'.")
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["someone_elses_task"]
