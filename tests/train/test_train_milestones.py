@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -215,9 +216,35 @@ def test_kill_9_after_a_milestone_then_resume_gives_identical_milestone_folders(
 
     resumed = subprocess.run(command, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "resuming stage switchboard from" in resumed.stderr
+    resumed_from = re.search(r"resuming stage switchboard from \S*checkpoint-(\d+)", resumed.stderr)
+    assert resumed_from, resumed.stderr[-3000:]
     ref = series["run"]
+    # the resumed run rewrites exactly the milestones after the checkpoint it resumed from
+    rewritten = re.findall(r"milestone (chck_\d+K): ", resumed.stderr)
+    after = [n for n in _milestone_dirs(ref) if read_state(ref / n).stage == "simple_wiki"
+             or read_state(ref / n).stage_step > int(resumed_from.group(1))]
+    assert rewritten == after
     assert _milestone_dirs(run) == _milestone_dirs(ref)
     for name in _milestone_dirs(ref) + ["01-switchboard", "02-simple_wiki"]:
         _same_folder(ref / name, run / name)
     assert not list(run.glob(".tmp-*"))
+
+
+def test_demo_base_gets_at_least_six_milestones():
+    """The package's tiny_pretrain.yaml (what `classit-train demo` runs; demo.sh caps sources at 1000 records) reaches
+    >= 6 milestones of its scaled schedule in its one epoch (words seen = the records' words, each once)."""
+    from importlib import resources
+
+    from classit_train import load_config
+    from classit_train.sources import iter_source
+
+    with resources.as_file(resources.files("classit_train").joinpath("configs/tiny_pretrain.yaml")) as path:
+        config = load_config(path)
+    assert (config.stages[0].epochs, [s.weight for s in config.stages[0].sources]) == (1, [1.0, 1.0, 1.0])
+    for cap in (1000, None):
+        words = 0
+        for name, spec in config.sources.items():
+            spec = dict(spec, max_records=min(spec.get("max_records") or cap, cap) if cap else spec.get("max_records"))
+            words += sum(record.num_words for record in iter_source(spec, name))
+        reached = [m for m in milestones(config.checkpoints, config.budget.max_words) if m <= words]
+        assert len(reached) >= 6, (cap, words, reached)
