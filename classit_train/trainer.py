@@ -305,7 +305,8 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
                              data_collator=make_collator(config, tokenizer, attn), processing_class=tokenizer,
                              train_state=train_state)
     trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
-    trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, milestones(config.checkpoints, config.budget.max_words)))
+    schedule = milestones(config.checkpoints, config.budget.max_words)  # chck_* folders in the run folder
+    trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, schedule))
     if config.budget.max_words is not None and config.budget.mode != "off":
         planned = train_state.words_seen + int(data.num_words * tc.num_train_epochs)
         if tc.max_steps <= 0 and planned > config.budget.max_words:
