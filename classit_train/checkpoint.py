@@ -4,7 +4,11 @@ Every checkpoint -- the Trainer's every-N-steps ``checkpoint-N`` folders and the
 normal Hugging Face model folder (config, weights, tokenizer) plus ``classit_state.json``:
 
     {"stage": "merged", "stage_index": 1, "num_stages": 2, "stage_step": 120, "global_step": 420,
-     "tokens_seen": 123456, "words_seen": 98765, "stage_complete": false, "budget_max_words": null, ...}
+     "tokens_seen": 123456, "words_seen": 98765, "stage_complete": false, "budget_max_words": null,
+     "branch": "tiny-merged", "parent": "/abs/runs/tiny-pretrain/01-pretrain", "words_offset": 50000,
+     "milestone_words": null, ...}
+
+Milestone folders ``chck_{N}M`` / ``chck_{N}K`` (:mod:`classit_train.milestones`) are of the same kind.
 
 Folders are written under a temporary name and renamed into place only when complete, so a folder with the final
 name is always whole (a crash leaves at most a hidden ``.staging``/``.tmp-*`` folder, cleaned up on restart).
@@ -37,6 +41,10 @@ class TrainState:
     stage_complete: bool = False
     budget_max_words: int | None = None
     budget_exhausted: bool = False
+    branch: str = ""                    # the run's name (its output folder's name)
+    parent: str | None = None           # the init_from checkpoint (resolved path), None from scratch
+    words_offset: int = 0               # words the parent had seen (words_seen counts on from there)
+    milestone_words: int | None = None  # the milestone a chck_* folder was written for (None elsewhere)
 
     def to_json(self) -> dict:
         return asdict(self)

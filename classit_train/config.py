@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from .errors import ConfigError
+from .milestones import CheckpointsConfig, validate_checkpoints
 
 
 @dataclass
@@ -113,6 +114,7 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    checkpoints: CheckpointsConfig = field(default_factory=CheckpointsConfig)
     config_path: str | None = None
 
     def stage_training(self, stage: StageConfig) -> TrainingConfig:
@@ -295,4 +297,5 @@ def parse_config(data: dict) -> RunConfig:
         raise ConfigError("data.max_seq_length", f"must be at least 8, got {config.data.max_seq_length}")
     if config.budget.max_words is not None and config.budget.max_words <= 0:
         raise ConfigError("budget.max_words", "must be a positive number of words")
+    config.checkpoints = validate_checkpoints(config.checkpoints)
     return config

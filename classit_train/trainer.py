@@ -11,6 +11,7 @@ Output layout::
     <output_dir>/tokenizer/                     trained tokenizer (when tokenizer.train_files is set)
     <output_dir>/checkpoints/<NN-stage>/checkpoint-<step>/   every save_steps (Trainer format + state file)
     <output_dir>/<NN-stage>/                    end of each stage: HF model + tokenizer + classit_state.json
+    <output_dir>/chck_{N}M, chck_{N}K           milestone checkpoints (words seen; see milestones.py)
     <output_dir>/final -> <NN-last-stage>       symlink to the last completed stage
 """
 
@@ -32,6 +33,8 @@ from .config import RunConfig, StageConfig, TrainingConfig
 from .data import StageData, build_stage_data
 from .errors import ConfigError
 from .io_utils import expand_paths, expand_vars, publish_dir
+from .milestone_callback import MilestoneCallback
+from .milestones import milestones, run_lineage
 from .models import build_model
 from .packing import PackedCollator, PaddingCollator, RowsDataset
 from .tokenizer import load_tokenizer, train_tokenizer
@@ -289,7 +292,7 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     start = TrainState(stage=stage.name, stage_index=index, num_stages=len(config.stages),
                        global_step=state.global_step if state else 0,
                        tokens_seen=state.tokens_seen if state else 0, words_seen=state.words_seen if state else 0,
-                       budget_max_words=config.budget.max_words)
+                       budget_max_words=config.budget.max_words, **run_lineage(config))
     resume = latest_checkpoint(trainer_dir)
     train_state = dataclasses.replace(start)
     if resume is not None:
@@ -302,6 +305,8 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
                              data_collator=make_collator(config, tokenizer, attn), processing_class=tokenizer,
                              train_state=train_state)
     trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
+    schedule = milestones(config.checkpoints, config.budget.max_words)  # chck_* folders in the run folder
+    trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, schedule))
     if config.budget.max_words is not None and config.budget.mode != "off":
         planned = train_state.words_seen + int(data.num_words * tc.num_train_epochs)
         if tc.max_steps <= 0 and planned > config.budget.max_words:

@@ -49,8 +49,19 @@ def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, ca
     from train_helpers import SHARED
 
     assert main(["demo", "--data", str(SHARED), "--output-dir", str(tmp_path), "--max-records", "60",
-                 "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true"]) == 0
+                 "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true",
+                 "--set", "checkpoints={schedule: babylm, scale: 0.001}"]) == 0  # milestones every 1K words
     base = read_state(tmp_path / "tiny-pretrain" / "final")
+    # milestone folders of the base, then the branches continue its words count from its stage-end folder
+    base_milestones = sorted(p.name for p in (tmp_path / "tiny-pretrain").glob("chck_*K"))
+    assert base_milestones and all(read_state(tmp_path / "tiny-pretrain" / n).branch == "tiny-pretrain"
+                                   for n in base_milestones)
+    for run in ("tiny-merged", "tiny-sequential"):
+        end = read_state(tmp_path / run / "final")
+        assert (end.branch, end.words_offset) == (run, base.words_seen)
+        assert end.parent == str((tmp_path / "tiny-pretrain" / "01-pretrain").resolve())
+        for folder in (tmp_path / run).glob("chck_*"):
+            assert read_state(folder).milestone_words > base.words_seen
     assert (tmp_path / "tiny-pretrain" / "tokenizer" / "tokenizer.json").is_file()
     merged, sequential = tmp_path / "tiny-merged" / "final", tmp_path / "tiny-sequential" / "final"
     assert read_state(merged).stage == "merged"

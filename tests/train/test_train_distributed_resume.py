@@ -58,7 +58,8 @@ def _run_in_process(config: dict) -> Path:
 
 def test_two_gloo_processes_match_one_process(tmp_path, tokenizer_dir):
     config = tiny_config(tmp_path / "one", tokenizer_dir,
-                         training={"max_steps": 6, "lr_scheduler_type": "cosine", "per_device_train_batch_size": 8})
+                         training={"max_steps": 6, "lr_scheduler_type": "cosine", "per_device_train_batch_size": 8},
+                         checkpoints={"at_words": [1000, 2000]})
     one = _run_in_process(config)
     path = write_config(tmp_path / "cfg.yaml", config)
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
@@ -76,6 +77,11 @@ def test_two_gloo_processes_match_one_process(tmp_path, tokenizer_dir):
     w1, w2 = load_file(one / "model.safetensors"), load_file(two / "model.safetensors")
     for name in w1:
         torch.testing.assert_close(w2[name], w1[name], atol=WEIGHT_ATOL, rtol=0)
+    # milestones: both ranks agree on the (synced) words seen; one folder each, written by rank 0 only
+    for milestone in ("chck_1K", "chck_2K"):
+        m1, m2 = read_state(tmp_path / "one" / milestone), read_state(tmp_path / "two" / milestone)
+        assert (m1.words_seen, m1.global_step) == (m2.words_seen, m2.global_step) and m2.milestone_words > 0
+    assert not list((tmp_path / "two").glob(".tmp-*"))
     print(f"1 vs 2 processes: max |Δloss| = {max(abs(a - b) for a, b in zip(l1, l2)):.2e}")
 
 
