@@ -451,3 +451,15 @@ def test_bad_sweeps(tmp_path):
     (sweep / "sweep.json").write_text(json.dumps(data))
     with pytest.raises(ReportInputError, match="no checkpoint has complete classit_aoa results"):
         fit.aoa_summary(sweep, human)
+
+
+def test_failed_and_aoa_less_checkpoints_are_left_out_with_a_notice(tmp_path):
+    sweep = write_sweep(tmp_path / "sweep", {"tiny": planted_series(names=OFFICIAL_NAMES[:5])})
+    data = json.loads((sweep / "sweep.json").read_text())
+    data["checkpoints"][1].update(status="failed", tasks_complete=[], error="model.safetensors: truncated")
+    data["checkpoints"][3].update(status="partial", tasks_complete=["classit_blimp_fast"])
+    (sweep / "sweep.json").write_text(json.dumps(data))
+    summary = fit.aoa_summary(sweep, write_children(tmp_path / "c.csv", CHILD_PARAMS))
+    assert [c["name"] for c in summary["series"][0]["checkpoints"]] == ["chck_1M", "chck_3M", "chck_5M"]
+    assert any("chck_2M: failed in the sweep (model.safetensors: truncated)" in n for n in summary["notices"])
+    assert any("1 checkpoint(s) without classit_aoa results left out: chck_4M" in n for n in summary["notices"])

@@ -342,9 +342,10 @@ def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[
             raise ReportInputError(f"{where}: not a checkpoint entry (needs 'key')")
         name = str(entry.get("name") or entry["key"])
         if TASK not in (entry.get("tasks_complete") or []):
-            (without if entry.get("status") != "failed" else notices).append(
-                name if entry.get("status") != "failed" else f"{name}: failed in the sweep, left out of the AoA fit"
-            )
+            if entry.get("status") == "failed":
+                notices.append(f"{name}: failed in the sweep ({entry.get('error')}), left out of the AoA fit")
+            else:
+                without.append(name)
             continue
         folder = sweep_dir / str(entry.get("results_dir") or f"checkpoints/{entry['key']}")
         samples = _samples_file(folder)
