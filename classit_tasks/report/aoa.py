@@ -67,6 +67,11 @@ OFFICIAL_HINT = ("the official cdi_human.csv is in evaluation_data/full_eval/aoa
 STANDIN_NOTE = "computed with the Wordbank stand-in, differs slightly from the leaderboard"
 CUSTOM_NOTE = "computed with a children's file that is not the official cdi_human.csv; not the leaderboard number"
 
+# pandas.read_csv's default missing-value strings.
+PANDAS_NA_VALUES = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null",
+})
 NAME_WORDS = re.compile(r"chck_(\d+(?:\.\d+)?)([KMB])$", re.IGNORECASE)
 NAME_UNITS = {"K": 1e3, "M": 1e6, "B": 1e9}
 
@@ -222,7 +227,7 @@ def read_human(path: str | Path) -> HumanAoA:
     for j, age in enumerate(ages):
         for i, text in enumerate(frame[age]):
             text = text.strip()
-            if text in ("", "NA", "NaN", "nan", "N/A"):
+            if text in PANDAS_NA_VALUES:  # missing, as pandas.read_csv (the 2025 reader) sees it
                 continue
             try:
                 table[i, j] = float(text)
@@ -288,7 +293,8 @@ def words_of(entry: dict, where: str) -> float:
 
 
 def _samples_file(folder: Path) -> Path | None:
-    found = sorted(folder.glob(f"samples_{TASK}_*.jsonl"))
+    stamp = re.compile(rf"samples_{TASK}_\d{{4}}-\d{{2}}-\d{{2}}T[0-9.-]+\.jsonl$")
+    found = sorted(p for p in folder.glob(f"samples_{TASK}_*.jsonl") if stamp.match(p.name))
     return found[-1] if found else None  # lm-eval's ISO timestamps sort in time order
 
 
@@ -303,7 +309,7 @@ def read_surprisals(path: Path) -> dict[tuple[str, int], float]:
                 sample = json.loads(line)
                 doc = sample["doc"]
                 key = (str(doc["word"]), int(doc["context_id"]))
-                value = sample["surprisal"]
+                value = math.nan if sample["surprisal"] is None else float(sample["surprisal"])
                 doc_id = int(sample.get("doc_id", len(rows)))
             except json.JSONDecodeError as err:
                 raise ReportInputError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
@@ -312,7 +318,7 @@ def read_surprisals(path: Path) -> dict[tuple[str, int], float]:
                                        f"and surprisal)") from None
             if sample.get("filter", "none") != "none":
                 continue
-            rows.append((doc_id, key, math.nan if value is None else float(value)))
+            rows.append((doc_id, key, value))
     out = {key: value for _, key, value in sorted(rows, key=lambda r: r[0])}
     if not out:
         raise ReportInputError(f"{path}: no samples in file")
