@@ -65,7 +65,8 @@ OFFICIAL_SHA256_ENDS = ("fd6e4795", "2037")
 OFFICIAL_HINT = ("the official cdi_human.csv is in evaluation_data/full_eval/aoa/ of the BabyLM 2025 evaluation data "
                  "(https://osf.io/ryjfm/); pass it with --aoa_human FILE")
 STANDIN_NOTE = "computed with the Wordbank stand-in, differs slightly from the leaderboard"
-CUSTOM_NOTE = "computed with a children's file that is not the official cdi_human.csv; not the leaderboard number"
+CUSTOM_NOTE = ("computed with a children's file that does not match the official cdi_human.csv (42,174 bytes, "
+               "sha256 fd6e4795…2037); may differ from the leaderboard")
 
 # pandas.read_csv's default missing-value strings.
 PANDAS_NA_VALUES = frozenset({
