@@ -59,7 +59,8 @@ def _write(tmp_path: Path, data) -> Path:
     ('{"dog": [\n{"context": "a"},,]}', "cdi_childes.json:2: malformed JSON"),
     ([], "expected a JSON object"),
     ({"dog": "I saw a"}, "word 'dog': expected a list of contexts"),
-    ({"dog": [{"context": "I saw a"}, {"text": "x"}]}, "word 'dog', context 1: field 'context' must be a string (missing)"),
+    ({"dog": [{"context": "I saw a"}, {"text": "x"}]},
+     "word 'dog', context 1: field 'context' must be a string (missing)"),
     ({"dog": [{"context": 3}]}, "word 'dog', context 0: field 'context' must be a string (got 3)"),
     ({"dog": [{"context": "  "}]}, "word 'dog', context 0: field 'context' is empty"),
     ({"dog": [{"context": "I saw a"}]}, "1 words and 1 contexts, the official release has 504 and 8005"),
@@ -267,7 +268,8 @@ def test_correlation_on_a_planted_childrens_file(tmp_path):
     child = {w: p[2] - math.log(p[0] / (0.5 - p[3]) - 1) / p[1] for w, p in CHILD_PARAMS.items()}
     mx, cy = np.array([model[w] for w in PLANTED]), np.array([child[w] for w in PLANTED])
     r = float(np.corrcoef(mx, cy)[0, 1])
-    assert series["n"] == 5 and series["pearson_r"] == pytest.approx(r, abs=1e-5) and series["score"] == series["pearson_r"]
+    assert series["n"] == 5 and series["pearson_r"] == pytest.approx(r, abs=1e-5)
+    assert series["score"] == series["pearson_r"]
     half = 1.959963984540054 / math.sqrt(5 - 3)
     assert series["ci95"] == pytest.approx([math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)], abs=1e-4)
     assert series["n_missing_human"] == 1 and series["missing_human"] == ["unknown"]

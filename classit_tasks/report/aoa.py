@@ -6,7 +6,8 @@ pipeline's version (``evaluation_pipeline/utils.py::AoAEvaluator`` of babylm/eva
 
 * Learning curve of a word: every (checkpoint, context) surprisal of the word pooled into one curve (no averaging
   over contexts), x = log10(W + 1) with W the words seen at the checkpoint (the word count in the checkpoint's name,
-  ``chck_10M`` = 10^7, as the 2025 ``extract_step_number`` reads it; else ``words_seen`` of the sweep), y = −surprisal.
+  ``chck_10M`` = 10^7, as the 2025 ``extract_step_number`` reads it; else the sweep's ``words_seen``),
+  y = −surprisal.
 * Fit: f(x) = a / (1 + exp(−b (x − c))) + d by least squares (scipy ``curve_fit``, unbounded, start
   a = max(y) − min(y), b = 1, c = mean(x), d = min(y), at most 1,000 evaluations).
 * Acquisition point: where f crosses −s*, s* = R − ½ (R − s_min), R = log2(300,000) (the 2025 "random chance"
@@ -14,8 +15,9 @@ pipeline's version (``evaluation_pipeline/utils.py::AoAEvaluator`` of babylm/eva
   Model AoA = c − ln(a / (−s* − d) − 1) / b, in log10 words; none when a ≤ 0 or b ≤ 0, when −s* is outside
   (d, a + d), or when 10^AoA − 1 lies outside the series' first and last word counts.
 * Children's AoA (``cdi_human.csv``: a ``word`` column and the share of children producing it at 16..30 months):
-  the same sigmoid fitted with bounds a ∈ [0, 2], b ∈ [0, 1], c ∈ [first age, last age], d ∈ [−0.5, 0.5] (start
-  1, 0.1, mean age, 0); AoA = the age where it crosses 0.5, none outside the ages or with fewer than 3 values.
+  the same sigmoid fitted with bounds a ∈ [0, 2], b ∈ [0, 1], c ∈ [first age, last age], d ∈ [−0.5, 0.5]
+  (start 1, 0.1, mean age, 0); AoA = the age where it crosses 0.5, none outside the ages or with fewer than 3
+  values.
 * Score: Pearson r between model and child AoA over the words that have both (0.0 with fewer than 3 words, as
   in 2025); higher = the model acquires words in the children's order. classit adds the p-value and a 95 % CI
   (Fisher z: tanh(atanh r ± 1.96 / sqrt(n − 3))).
