@@ -5,6 +5,7 @@ embeddings, with an 8k byte-level BPE tokenizer that adds BOS (trained on the sh
 runs the task through lm-eval's Python API with ``--model classit-hf`` and prints the figures.
 
     python benchmarks/reading_throughput.py [--tasks classit_reading,classit_reading_standard] [--threads N]
+    python benchmarks/reading_throughput.py --tasks classit_aoa        # the AoA task, one checkpoint
 
 Needs CLASSIT_DATA_DIR (or --data_dir) pointing at the BabyLM evaluation data. The target: under a minute on 2 cores.
 """
@@ -80,6 +81,9 @@ def main() -> None:
     print(f"tasks {','.join(tasks)} (build + requests + aggregation): {t2 - t1:.1f} s wall, {c2 - c1:.1f} s CPU")
     for task in tasks:
         res = results["results"][task]
+        if "eye_tracking,none" not in res:  # another surprisal task, e.g. classit_aoa (8,005 word-in-context items)
+            print(f"  {task}: {res['sample_len']} items, mean surprisal {res['surprisal,none']:.2f}")
+            continue
         print(f"  {task}: {res['sample_len']} words, eye_tracking {res['eye_tracking,none']:.3f}, "
               f"self_paced_reading {res['self_paced_reading,none']:.3f}, mean surprisal {res['surprisal,none']:.2f}")
 

@@ -59,6 +59,12 @@ ENTITY_TRACKING_NUMOPS = {
 # WUG tests (collate_preds.py WUG_SIZE, WUG_PAST_TENSE_SIZE).
 WUG = {"wug_adj_nominalization": 200, "wug_past_tense": 50}
 
+# AoA (collate_preds.py AOA_SIZE): 8,005 (word, context) rows per checkpoint, from the 504 words of
+# aoa/cdi_childes.json (19 of them have no context). Checkpoint series the 2025 pipeline expects: chck_1M..chck_9M,
+# chck_10M..chck_100M (strict-small, 19) plus chck_200M..chck_1000M for the other tracks (28).
+AOA_WORDS = 504
+AOA_CONTEXTS = 8_005
+
 # dataset folder name -> {file stem: expected item count}
 EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "blimp_filtered": BLIMP_FILTERED,
@@ -72,6 +78,7 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "entity_tracking_fast": {"regular": ENTITY_TRACKING["regular"]},
     "wug_adj_nominalization": {"wug_adj_nominalization": WUG["wug_adj_nominalization"]},
     "wug_past_tense": {"wug_past_tense": WUG["wug_past_tense"]},
+    "aoa": {"cdi_childes": AOA_CONTEXTS},
 }
 
 assert sum(BLIMP_FILTERED.values()) == 59_875 and len(BLIMP_FILTERED) == 67
