@@ -163,11 +163,12 @@ def plot_maps(maps: list[StageMap], path: Path, max_points: int = 20000, seed: i
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401
 
     panels = [(m, s) for m in maps for s in sorted(set(m.sources))]
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols + 1, 4.4 * rows + 0.4), squeeze=False, layout="constrained")
     rng = np.random.default_rng(seed)
     scatter = None
     for ax, (m, source) in zip(axes.flat, panels):
@@ -177,11 +178,12 @@ def plot_maps(maps: list[StageMap], path: Path, max_points: int = 20000, seed: i
         scatter = ax.scatter(m.variability[idx], m.confidence[idx], c=m.correctness[idx], cmap="coolwarm_r",
                              vmin=0, vmax=1, s=8, alpha=0.7, linewidths=0)
         xmax = max(float(m.variability.max()) * 1.05, 1e-6)
+        ymax = min(1.0, max(float(m.confidence.max()) * 1.1, 1e-6))  # small models: zoom in, never beyond 1
         # Region boundaries of this stage (thresholds from all its sources).
         ax.axvline(m.variability_threshold, color="black", lw=1, ls="--")
         ax.plot([0, m.variability_threshold], [m.confidence_threshold] * 2, color="black", lw=1, ls=":")
         box = dict(boxstyle="round,pad=0.25", fc="white", alpha=0.8)
-        ax.text(min(m.variability_threshold * 1.02, xmax * 0.8), 0.5, "ambiguous", ha="left", va="center",
+        ax.text(min(m.variability_threshold * 1.02, xmax * 0.8), ymax / 2, "ambiguous", ha="left", va="center",
                 fontsize=9, bbox=box)
         ax.text(0.02, 0.97, "easy-to-learn", transform=ax.transAxes, ha="left", va="top", fontsize=9, bbox=box)
         ax.text(0.02, 0.03, "hard-to-learn", transform=ax.transAxes, ha="left", va="bottom", fontsize=9, bbox=box)
@@ -190,7 +192,8 @@ def plot_maps(maps: list[StageMap], path: Path, max_points: int = 20000, seed: i
                      f"{m.num_epochs} epochs)\neasy {counts['easy']:,} · ambiguous {counts['ambiguous']:,} · "
                      f"hard {counts['hard']:,}", fontsize=9)
         ax.set_xlim(0, xmax)
-        ax.set_ylim(0, 1)
+        ax.set_ylim(0, ymax)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
         ax.set_xlabel("variability")
         ax.set_ylabel("confidence")
     for ax in list(axes.flat)[len(panels):]:
