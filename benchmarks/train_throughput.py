@@ -9,6 +9,11 @@ setup: real (non-padding) tokens per second of training and the fraction of proc
     python benchmarks/train_throughput.py --data ../shared/data --baselines padding --steps 20
 
 Targets (issue 6): classit >= 1.0x the baseline's tokens/s and <= 5% padding. Timings are printed, never asserted.
+
+    python benchmarks/train_throughput.py --data ../shared/data --baselines dynamics --repeats 3
+
+measures the cost of recording training dynamics (issue 17, target <= 5% of training time): classit packed with
+and without the recorder, alternated ``--repeats`` times, medians compared.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 
 from classit_train import build_model, load_tokenizer, train_tokenizer  # noqa: E402
 from classit_train.checkpoint import TrainState  # noqa: E402
+from classit_train.dynamics import DynamicsCallback, DynamicsRecorder  # noqa: E402
 from classit_train.formatting import encode_record  # noqa: E402
 from classit_train.packing import PackedCollator, PaddingCollator, RowsDataset, pack_examples, unpacked_rows  # noqa: E402
 from classit_train.sources import iter_source  # noqa: E402
@@ -83,14 +89,31 @@ def training_args(out, a, batch_size=None, **extra):
                              remove_unused_columns=False, **extra)
 
 
-def run_classit(tok, examples, a, out, packed=True):
-    rows = pack_examples(examples, a.max_seq_length, seed=0) if packed else unpacked_rows(examples, seed=0)
+def run_classit(tok, examples, a, out, packed=True, dynamics=False):
+    index = list(range(len(examples))) if dynamics else None
+    rows = (pack_examples(examples, a.max_seq_length, seed=0, example_index=index) if packed
+            else unpacked_rows(examples, seed=0, example_index=index))
     collate = PackedCollator(tok.pad_token_id) if packed else PaddingCollator(tok.pad_token_id)
     counter = Counter(collate, tok.pad_token_id)
     model = build_model(a.preset, tok, seed=0)
     trainer = ClassitTrainer(model=model, args=training_args(out, a), train_dataset=RowsDataset(rows),
                              data_collator=counter, train_state=TrainState("bench", 0, 1))
+    if dynamics:
+        trainer.dynamics = DynamicsRecorder([str(i) for i in range(len(examples))], ["bench"] * len(examples), "bench")
+        trainer.add_callback(DynamicsCallback(trainer.dynamics))
     return _timed(trainer, counter)
+
+
+def dynamics_overhead(tok, examples, a, tmp) -> dict:
+    """Median tokens/s of classit packed without and with the dynamics recorder, runs alternated."""
+    import statistics
+
+    off, on = [], []
+    for k in range(a.repeats):
+        off.append(run_classit(tok, examples, a, str(tmp / f"off{k}"))["tokens_per_s"])
+        on.append(run_classit(tok, examples, a, str(tmp / f"on{k}"), dynamics=True)["tokens_per_s"])
+    base, rec = statistics.median(off), statistics.median(on)
+    return {"without": off, "with": on, "overhead": base / rec - 1}
 
 
 def run_plain_padding(tok, examples, a, out):
@@ -160,7 +183,8 @@ def main() -> int:
                         "step; about 4x that gives them as many real tokens per step as a packed batch)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--baselines", nargs="+", default=["trl", "trl-packed", "padding"],
-                   choices=["trl", "trl-packed", "padding"])
+                   choices=["trl", "trl-packed", "padding", "dynamics"])
+    p.add_argument("--repeats", type=int, default=3, help="alternated runs per setup for --baselines dynamics")
     p.add_argument("--json", help="write the figures here")
     a = p.parse_args()
     if not a.data:
@@ -186,6 +210,14 @@ def main() -> int:
           f"batch {a.batch_size} rows x <= {a.max_seq_length} tokens (unpacked baselines: "
           f"{a.baseline_batch_size or a.batch_size} examples), {a.steps} steps, {a.threads} thread(s)")
 
+    if "dynamics" in a.baselines:
+        figures = dynamics_overhead(tok, examples, a, tmp)
+        print("tokens/s without dynamics: " + ", ".join(f"{v:,.0f}" for v in figures["without"])
+              + "\ntokens/s with dynamics:    " + ", ".join(f"{v:,.0f}" for v in figures["with"])
+              + f"\ndynamics overhead (median): {100 * figures['overhead']:+.1f}% of training time")
+        if a.json:
+            Path(a.json).write_text(json.dumps(figures, indent=2))
+        return 0
     results = {"classit (packed)": run_classit(tok, examples, a, str(tmp / "c"))}
     for name in a.baselines:
         try:
