@@ -11,6 +11,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 AUDIT_FILE_SUFFIX = ".contaminated_ids.txt"
+_INDEX_CACHE: dict = {}
 
 
 def add_data_commands(data_sub) -> None:
@@ -70,7 +71,12 @@ def run_audit(config, data_dir: str | None, names: list[str] | None = None, min_
     if min_sentence_words < 1:
         raise ConfigError("--min_sentence_words", f"must be at least 1, got {min_sentence_words}")
     start = time.perf_counter()
-    index = EvalIndex(load_eval_sets(data_dir), min_sentence_words=min_sentence_words)
+    from .eval_sets import resolve_root
+
+    key = (str(resolve_root(data_dir).resolve()), min_sentence_words)
+    index = _INDEX_CACHE.get(key)
+    if index is None:  # one process auditing several configs (tests, notebooks) indexes the sets once
+        index = _INDEX_CACHE[key] = EvalIndex(load_eval_sets(data_dir), min_sentence_words=min_sentence_words)
     results, ids = [], {}
     for name in names or list(config.sources):
         pairs, contaminated = audit_source(index, name, iter_source_with_ids(config.sources[name], name),
