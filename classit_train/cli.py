@@ -105,7 +105,7 @@ def cmd_data(args) -> int:
     from itertools import islice
 
     from .config import load_config
-    from .sources import iter_source
+    from .sources import iter_source, iter_source_with_ids
 
     if args.data_command in ("map", "audit"):
         from .data_cli import run_data_command
@@ -120,7 +120,7 @@ def cmd_data(args) -> int:
             count = 0
             tmp = out / f".{name}.jsonl.tmp"
             with open(tmp, "w", encoding="utf-8") as handle:
-                for record in iter_source(config.sources[name], name):
+                for _, record in iter_source_with_ids(config.sources[name], name):  # honours exclude_ids
                     handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
                     count += 1
             os.replace(tmp, out / f"{name}.jsonl")

@@ -109,3 +109,26 @@ def test_empty_source_and_train_gate(tmp_path, capsys):
 
     with pytest.raises(SystemExit):
         main(["data", "audit"])  # the config is required
+
+
+def test_example_ids_are_stable_and_exclude_ids_is_validated(tmp_path):
+    from classit_train import parse_config
+    from classit_train.errors import ConfigError
+    from classit_train.example_ids import window_id
+
+    spec = {"type": "switchboard", "paths": [str(SWITCHBOARD)]}
+    few = [i for i, _ in iter_source_with_ids({**spec, "max_records": 50}, "switchboard")]
+    more = [i for i, _ in iter_source_with_ids({**spec, "max_records": 400}, "switchboard")]
+    assert more[:50] == few and len(set(more)) == len(more)
+    assert all(i.startswith("switchboard:") for i in more)
+    records = [{"prompt": "a", "reply": "same reply"}] * 3 + [{"prompt": "b", "reply": "other"}]
+    data = tmp_path / "dup.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ids = [i for i, _ in iter_source_with_ids({"type": "prompt_reply", "paths": [str(data)]}, "p")]
+    assert ids[1] == ids[0] + "#1" and ids[2] == ids[0] + "#2" and "#" not in ids[3]
+    assert window_id(ids[3], 0) == ids[3] and window_id(ids[3], 2) == ids[3] + "/2"
+    config = {"output_dir": str(tmp_path / "r"), "tokenizer": {"path": str(tmp_path)},
+              "sources": {"p": {"type": "prompt_reply", "paths": [str(data)], "exclude_ids": 5}},
+              "stages": [{"name": "s", "sources": [{"source": "p"}]}]}
+    with pytest.raises(ConfigError, match=r"sources\.p\.exclude_ids"):
+        parse_config(config)
