@@ -127,6 +127,7 @@ def test_resumed_stage_continues_the_dynamics(tmp_path, tokenizer_dir):
     assert (resumed.tokens == whole.tokens).all()
 
 
+@pytest.mark.slow
 def test_two_processes_equal_one(tmp_path, tokenizer_dir):
     """2 gloo processes x 4 rows record what 1 process x 8 rows records (per-rank sums all-reduced).
 
