@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from itertools import islice
+from types import SimpleNamespace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -38,7 +39,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 
 from classit_train import build_model, load_tokenizer, train_tokenizer  # noqa: E402
 from classit_train.checkpoint import TrainState  # noqa: E402
-from classit_train.dynamics import DynamicsCallback, DynamicsRecorder  # noqa: E402
+from classit_train.dynamics import attach as attach_dynamics  # noqa: E402
 from classit_train.formatting import encode_record  # noqa: E402
 from classit_train.packing import PackedCollator, PaddingCollator, RowsDataset, pack_examples, unpacked_rows  # noqa: E402
 from classit_train.sources import iter_source  # noqa: E402
@@ -67,13 +68,14 @@ class StepTimer(TrainerCallback):
 
     def __init__(self, warmup=2):
         self.warmup, self.start, self.end, self.real_at_start = warmup, None, None, 0
+        self.cpu_start = self.cpu_end = None
         self.counter = None
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step == self.warmup:
-            self.start = time.perf_counter()
+            self.start, self.cpu_start = time.perf_counter(), time.process_time()
             self.real_at_start = self.counter.real
-        self.end = time.perf_counter()
+        self.end, self.cpu_end = time.perf_counter(), time.process_time()
 
 
 def records(data: Path, n: int):
@@ -99,21 +101,40 @@ def run_classit(tok, examples, a, out, packed=True, dynamics=False):
     trainer = ClassitTrainer(model=model, args=training_args(out, a), train_dataset=RowsDataset(rows),
                              data_collator=counter, train_state=TrainState("bench", 0, 1))
     if dynamics:
-        trainer.dynamics = DynamicsRecorder([str(i) for i in range(len(examples))], ["bench"] * len(examples), "bench")
-        trainer.add_callback(DynamicsCallback(trainer.dynamics))
+        ids = SimpleNamespace(example_ids=[str(i) for i in range(len(examples))], example_sources=["bench"] * len(examples))
+        attach_dynamics(trainer, ids, "bench", resume=None, is_main=True)
     return _timed(trainer, counter)
 
 
 def dynamics_overhead(tok, examples, a, tmp) -> dict:
-    """Median tokens/s of classit packed without and with the dynamics recorder, runs alternated."""
+    """Classit packed without and with the dynamics recorder, runs alternated: wall and CPU time per real token
+    (process CPU time is robust to other jobs on a shared machine), and the recorder's own CPU time in the run."""
     import statistics
 
-    off, on = [], []
+    from classit_train.dynamics import DynamicsRecorder as Recorder
+
+    spent = [0.0]
+    record = Recorder.record
+
+    def timed_record(self, *args, **kwargs):
+        t0 = time.process_time()
+        record(self, *args, **kwargs)
+        spent[0] += time.process_time() - t0
+
+    off, on, share = [], [], []
     for k in range(a.repeats):
-        off.append(run_classit(tok, examples, a, str(tmp / f"off{k}"))["tokens_per_s"])
-        on.append(run_classit(tok, examples, a, str(tmp / f"on{k}"), dynamics=True)["tokens_per_s"])
-    base, rec = statistics.median(off), statistics.median(on)
-    return {"without": off, "with": on, "overhead": base / rec - 1}
+        off.append(run_classit(tok, examples, a, str(tmp / f"off{k}")))
+        spent[0] = 0.0
+        Recorder.record = timed_record
+        try:
+            on.append(run_classit(tok, examples, a, str(tmp / f"on{k}"), dynamics=True))
+        finally:
+            Recorder.record = record
+        share.append(spent[0] / on[-1]["cpu_seconds"])  # includes the warm-up steps' updates: an upper bound
+    wall = statistics.median(r["tokens_per_s"] for r in off) / statistics.median(r["tokens_per_s"] for r in on) - 1
+    cpu_per_token = lambda runs: statistics.median(r["cpu_seconds"] / r["real_tokens"] for r in runs)  # noqa: E731
+    return {"without": off, "with": on, "overhead_wall": wall, "overhead_cpu": cpu_per_token(on) / cpu_per_token(off) - 1,
+            "recorder_cpu_share": statistics.median(share)}
 
 
 def run_plain_padding(tok, examples, a, out):
@@ -166,7 +187,8 @@ def _timed(trainer, counter):
     seconds = timer.end - timer.start
     real = counter.real - timer.real_at_start
     return {"tokens_per_s": real / seconds, "padding_fraction": 1 - counter.real / max(1, counter.total),
-            "real_tokens": real, "seconds": seconds, "batch_keys": counter.keys}
+            "real_tokens": real, "seconds": seconds, "cpu_seconds": timer.cpu_end - timer.cpu_start,
+            "batch_keys": counter.keys}
 
 
 def main() -> int:
@@ -212,9 +234,11 @@ def main() -> int:
 
     if "dynamics" in a.baselines:
         figures = dynamics_overhead(tok, examples, a, tmp)
-        print("tokens/s without dynamics: " + ", ".join(f"{v:,.0f}" for v in figures["without"])
-              + "\ntokens/s with dynamics:    " + ", ".join(f"{v:,.0f}" for v in figures["with"])
-              + f"\ndynamics overhead (median): {100 * figures['overhead']:+.1f}% of training time")
+        print("tokens/s without dynamics: " + ", ".join(f"{r['tokens_per_s']:,.0f}" for r in figures["without"])
+              + "\ntokens/s with dynamics:    " + ", ".join(f"{r['tokens_per_s']:,.0f}" for r in figures["with"])
+              + f"\ndynamics overhead (medians): wall {100 * figures['overhead_wall']:+.1f}%, CPU time per token "
+              f"{100 * figures['overhead_cpu']:+.1f}%; the recorder's own share of the CPU time "
+              f"{100 * figures['recorder_cpu_share']:.1f}%")
         if a.json:
             Path(a.json).write_text(json.dumps(figures, indent=2))
         return 0

@@ -1,8 +1,9 @@
 """Training dynamics per example and epoch, taken from the training step's own logits (no extra forward pass).
 
-For every reply token t of an example (every position with a label), the step's logits at t-1 give
-``log p(x_t | x_<t)`` and whether ``argmax = x_t``. Per example and epoch the recorder keeps four sums -- of p, of
-log p, of greedy hits and of tokens -- from which it derives
+When dynamics are on, the stage's Trainer computes the causal-LM loss itself (``compute_loss_func``, the same
+cross-entropy the model would compute) and, from that per-position cross-entropy, records for every reply token t
+of an example (every position with a label) ``log p(x_t | x_<t)`` and whether ``argmax = x_t``. Per example and
+epoch the recorder keeps four sums -- of p, of log p, of greedy hits and of tokens -- from which it derives
 
 * ``mean_prob``: the arithmetic mean of the reply tokens' probabilities,
 * ``geo_prob``: their geometric mean, ``exp(mean log p)`` (the length-normalised probability of the reply),
@@ -48,6 +49,7 @@ class DynamicsRecorder:
         self.example_ids, self.example_sources, self.stage = list(example_ids), list(example_sources), stage
         self.epoch = 0
         self.sums: torch.Tensor | None = None  # (epochs, examples, 4) float64
+        self.pending_index: torch.Tensor | None = None  # the next micro-batch's per-position example index
 
     def _slice(self, device: torch.device) -> torch.Tensor:
         n = len(self.example_ids)
@@ -61,19 +63,17 @@ class DynamicsRecorder:
         return self.sums[self.epoch]
 
     @torch.no_grad()
-    def update(self, logits: torch.Tensor, labels: torch.Tensor, example_index: torch.Tensor) -> None:
-        """Add one micro-batch: ``logits`` (rows, positions, vocab) as the model returned them for ``labels``."""
-        targets, owner = labels[:, 1:], example_index[:, 1:].to(labels.device)
-        mask = targets != IGNORE_INDEX  # causal shift: logits at t-1 predict the token at t
+    def record(self, nll: torch.Tensor, logits: torch.Tensor, shift_labels: torch.Tensor,
+               example_index: torch.Tensor) -> None:
+        """Add one micro-batch from its loss computation: per-position ``nll`` (0 where ignored), the ``logits``
+        (positions x vocab) and the shifted labels / example index (position t predicts token t+1)."""
+        mask = shift_labels != IGNORE_INDEX
         if not bool(mask.any()):
             return
-        scores = logits[:, :-1][mask].float()  # (reply tokens, vocab)
-        gold = targets[mask]
-        logp = scores.gather(1, gold[:, None]).squeeze(1) - torch.logsumexp(scores, dim=-1)
-        hits = (scores.argmax(dim=-1) == gold).double()
-        logp = logp.double()
+        logp = -nll[mask].double()
+        hits = (logits.argmax(dim=-1)[mask] == shift_labels[mask]).double()
         values = torch.stack([logp.exp(), logp, hits, torch.ones_like(logp)], dim=1)
-        self._slice(values.device).index_add_(0, owner[mask], values)
+        self._slice(values.device).index_add_(0, example_index.to(mask.device)[mask], values)
 
     def global_sums(self, device: torch.device | None = None) -> np.ndarray:
         """The sums over all processes (a collective call when distributed: every rank must call it)."""
@@ -194,7 +194,7 @@ def _savez_atomic(path: Path, **arrays) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# the trainer's hooks (classit_train.trainer calls these three)
+# the trainer's hooks (classit_train.trainer calls attach and finish)
 
 
 def attach(trainer, stage_data, stage_name: str, resume: str | os.PathLike | None, is_main: bool) -> DynamicsRecorder:
@@ -203,20 +203,34 @@ def attach(trainer, stage_data, stage_name: str, resume: str | os.PathLike | Non
     if resume is not None:
         recorder.load_partial(resume, is_main)
     trainer.dynamics = recorder
+    trainer.compute_loss_func = recording_loss(recorder)  # the Trainer's hook for a custom loss
     trainer.add_callback(DynamicsCallback(recorder))
     return recorder
 
 
-def record_step(trainer, compute_loss, model, inputs: dict, example_index: torch.Tensor, return_outputs: bool,
-                num_items_in_batch):
-    """Run the stock loss computation with the outputs kept, and record the step's reply-token dynamics."""
-    labels = inputs["labels"]
-    loss, outputs = compute_loss(model, inputs, return_outputs=True, num_items_in_batch=num_items_in_batch)
-    logits = outputs["logits"] if isinstance(outputs, dict) else getattr(outputs, "logits", None)
-    if logits is None:
-        raise DataError("data.dynamics", "the model returned no logits; training dynamics cannot be recorded")
-    trainer.dynamics.update(logits.detach(), labels, example_index)
-    return (loss, outputs) if return_outputs else loss
+def recording_loss(recorder: DynamicsRecorder):
+    """The causal-LM loss (what the model computes itself: cross-entropy of the shifted labels, summed and divided
+    by ``num_items_in_batch``, else the mean) that also records the dynamics of the micro-batch it is given, from
+    the same per-position cross-entropy: the only extra work is an argmax over the logits."""
+
+    def loss(outputs, labels: torch.Tensor, num_items_in_batch=None) -> torch.Tensor:
+        logits = outputs["logits"] if isinstance(outputs, dict) else getattr(outputs, "logits", None)
+        if logits is None:
+            raise DataError("data.dynamics", "the model returned no logits; training dynamics cannot be recorded")
+        flat = logits.float().view(-1, logits.shape[-1])
+        shift = torch.nn.functional.pad(labels, (0, 1), value=IGNORE_INDEX)[..., 1:].reshape(-1).to(flat.device)
+        nll = torch.nn.functional.cross_entropy(flat, shift, ignore_index=IGNORE_INDEX, reduction="none")
+        index, recorder.pending_index = recorder.pending_index, None
+        if index is not None:
+            owner = torch.nn.functional.pad(index, (0, 1), value=-1)[..., 1:].reshape(-1)
+            recorder.record(nll.detach(), flat.detach(), shift, owner)
+        if num_items_in_batch is None:
+            return nll.sum() / (shift != IGNORE_INDEX).sum().clamp(min=1)
+        if torch.is_tensor(num_items_in_batch):
+            num_items_in_batch = num_items_in_batch.to(nll.device)
+        return nll.sum() / num_items_in_batch
+
+    return loss
 
 
 def finish(trainer, folder: str | os.PathLike, is_main: bool, meta: dict) -> None:

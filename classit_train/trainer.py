@@ -60,9 +60,8 @@ class ClassitTrainer(Trainer):
             self._pending += torch.stack([words.detach().cpu().sum(), tokens.detach().cpu().sum()])
         # With a KV cache the model skips packed-sequence masking: never build one while training.
         inputs["use_cache"] = False
-        if self.dynamics is not None and example_index is not None and model.training:
-            return dynamics.record_step(self, super().compute_loss, model, inputs, example_index, return_outputs,
-                                        num_items_in_batch)
+        if self.dynamics is not None:  # its loss function (compute_loss_func) records this micro-batch
+            self.dynamics.pending_index = example_index if model.training else None
         return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
     def sync_counts(self) -> None:

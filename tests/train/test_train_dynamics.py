@@ -127,6 +127,20 @@ def test_resumed_stage_continues_the_dynamics(tmp_path, tokenizer_dir):
     assert (resumed.tokens == whole.tokens).all()
 
 
+def test_recording_does_not_change_training(tmp_path, tokenizer_dir):
+    """With dynamics the Trainer computes the loss through the recorder's loss function: same losses and weights."""
+    from safetensors.torch import load_file
+
+    with_dyn = _config(tmp_path / "on", tokenizer_dir, True, 3e-3, 4, 2, epochs=1, logging_steps=1)
+    without = _config(tmp_path / "off", tokenizer_dir, True, 3e-3, 4, 2, epochs=1, logging_steps=1)
+    without["data"]["dynamics"] = False
+    on, off = _run(with_dyn), _run(without)
+    assert (on / DYNAMICS_FILE).is_file() and not (off / DYNAMICS_FILE).exists()
+    w_on, w_off = load_file(on / "model.safetensors"), load_file(off / "model.safetensors")
+    for name in w_on:
+        torch.testing.assert_close(w_on[name], w_off[name], atol=1e-5, rtol=0)
+
+
 @pytest.mark.slow
 def test_two_processes_equal_one(tmp_path, tokenizer_dir):
     """2 gloo processes x 4 rows record what 1 process x 8 rows records (per-rank sums all-reduced).
