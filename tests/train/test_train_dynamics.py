@@ -148,7 +148,8 @@ def test_two_processes_equal_one(tmp_path, tokenizer_dir):
     lr = 0: with several processes the Trainer pads an epoch's last global batch with rows from its start, so a
     few examples are trained twice in that epoch (their tokens then count twice, pooled) and the weights of a
     learning run would differ from the 1-process run's."""
-    config = _config(tmp_path / "one", tokenizer_dir, True, 0.0, 8, 1)
+    config = _config(tmp_path / "one", tokenizer_dir, True, 0.0, 8, 1, epochs=1)
+    config["sources"]["switchboard"]["max_records"], config["sources"]["simple_wiki"]["max_records"] = 100, 50
     one = read_dynamics(_run(config) / DYNAMICS_FILE)
     path = write_config(tmp_path / "cfg.yaml", config)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
@@ -161,7 +162,7 @@ def test_two_processes_equal_one(tmp_path, tokenizer_dir):
     assert two.meta["world_size"] == 2 and two.ids == one.ids
     same = two.tokens == one.tokens
     assert (two.tokens[~same] == 2 * one.tokens[~same]).all()  # the padding rows only
-    assert same.mean() > 0.9
+    assert same.mean() > 0.8
     for field in ("mean_prob", "geo_prob", "greedy"):
         np.testing.assert_allclose(getattr(two, field), getattr(one, field), atol=TOL, rtol=0, err_msg=field)
 
