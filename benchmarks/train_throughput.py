@@ -9,6 +9,11 @@ setup: real (non-padding) tokens per second of training and the fraction of proc
     python benchmarks/train_throughput.py --data ../shared/data --baselines padding --steps 20
 
 Targets (issue 6): classit >= 1.0x the baseline's tokens/s and <= 5% padding. Timings are printed, never asserted.
+
+    python benchmarks/train_throughput.py --data ../shared/data --baselines dynamics --repeats 3
+
+measures the cost of recording training dynamics (issue 17, target <= 5% of training time): classit packed with
+and without the recorder, alternated ``--repeats`` times, medians compared.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import sys
 import tempfile
 import time
 from itertools import islice
+from types import SimpleNamespace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,6 +39,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 
 from classit_train import build_model, load_tokenizer, train_tokenizer  # noqa: E402
 from classit_train.checkpoint import TrainState  # noqa: E402
+from classit_train.dynamics import attach as attach_dynamics  # noqa: E402
 from classit_train.formatting import encode_record  # noqa: E402
 from classit_train.packing import PackedCollator, PaddingCollator, RowsDataset, pack_examples, unpacked_rows  # noqa: E402
 from classit_train.sources import iter_source  # noqa: E402
@@ -61,13 +68,14 @@ class StepTimer(TrainerCallback):
 
     def __init__(self, warmup=2):
         self.warmup, self.start, self.end, self.real_at_start = warmup, None, None, 0
+        self.cpu_start = self.cpu_end = None
         self.counter = None
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step == self.warmup:
-            self.start = time.perf_counter()
+            self.start, self.cpu_start = time.perf_counter(), time.process_time()
             self.real_at_start = self.counter.real
-        self.end = time.perf_counter()
+        self.end, self.cpu_end = time.perf_counter(), time.process_time()
 
 
 def records(data: Path, n: int):
@@ -83,14 +91,50 @@ def training_args(out, a, batch_size=None, **extra):
                              remove_unused_columns=False, **extra)
 
 
-def run_classit(tok, examples, a, out, packed=True):
-    rows = pack_examples(examples, a.max_seq_length, seed=0) if packed else unpacked_rows(examples, seed=0)
+def run_classit(tok, examples, a, out, packed=True, dynamics=False):
+    index = list(range(len(examples))) if dynamics else None
+    rows = (pack_examples(examples, a.max_seq_length, seed=0, example_index=index) if packed
+            else unpacked_rows(examples, seed=0, example_index=index))
     collate = PackedCollator(tok.pad_token_id) if packed else PaddingCollator(tok.pad_token_id)
     counter = Counter(collate, tok.pad_token_id)
     model = build_model(a.preset, tok, seed=0)
     trainer = ClassitTrainer(model=model, args=training_args(out, a), train_dataset=RowsDataset(rows),
                              data_collator=counter, train_state=TrainState("bench", 0, 1))
+    if dynamics:
+        ids = SimpleNamespace(example_ids=[str(i) for i in range(len(examples))], example_sources=["bench"] * len(examples))
+        attach_dynamics(trainer, ids, "bench", resume=None, is_main=True)
     return _timed(trainer, counter)
+
+
+def dynamics_overhead(tok, examples, a, tmp) -> dict:
+    """Classit packed without and with the dynamics recorder, runs alternated: wall and CPU time per real token
+    (process CPU time is robust to other jobs on a shared machine), and the recorder's own CPU time in the run."""
+    import statistics
+
+    from classit_train.dynamics import DynamicsRecorder as Recorder
+
+    spent = [0.0]
+    record = Recorder.record
+
+    def timed_record(self, *args, **kwargs):
+        t0 = time.process_time()
+        record(self, *args, **kwargs)
+        spent[0] += time.process_time() - t0
+
+    off, on, share = [], [], []
+    for k in range(a.repeats):
+        off.append(run_classit(tok, examples, a, str(tmp / f"off{k}")))
+        spent[0] = 0.0
+        Recorder.record = timed_record
+        try:
+            on.append(run_classit(tok, examples, a, str(tmp / f"on{k}"), dynamics=True))
+        finally:
+            Recorder.record = record
+        share.append(spent[0] / on[-1]["cpu_seconds"])  # includes the warm-up steps' updates: an upper bound
+    wall = statistics.median(r["tokens_per_s"] for r in off) / statistics.median(r["tokens_per_s"] for r in on) - 1
+    cpu_per_token = lambda runs: statistics.median(r["cpu_seconds"] / r["real_tokens"] for r in runs)  # noqa: E731
+    return {"without": off, "with": on, "overhead_wall": wall, "overhead_cpu": cpu_per_token(on) / cpu_per_token(off) - 1,
+            "recorder_cpu_share": statistics.median(share)}
 
 
 def run_plain_padding(tok, examples, a, out):
@@ -143,7 +187,8 @@ def _timed(trainer, counter):
     seconds = timer.end - timer.start
     real = counter.real - timer.real_at_start
     return {"tokens_per_s": real / seconds, "padding_fraction": 1 - counter.real / max(1, counter.total),
-            "real_tokens": real, "seconds": seconds, "batch_keys": counter.keys}
+            "real_tokens": real, "seconds": seconds, "cpu_seconds": timer.cpu_end - timer.cpu_start,
+            "batch_keys": counter.keys}
 
 
 def main() -> int:
@@ -160,7 +205,8 @@ def main() -> int:
                         "step; about 4x that gives them as many real tokens per step as a packed batch)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--baselines", nargs="+", default=["trl", "trl-packed", "padding"],
-                   choices=["trl", "trl-packed", "padding"])
+                   choices=["trl", "trl-packed", "padding", "dynamics"])
+    p.add_argument("--repeats", type=int, default=3, help="alternated runs per setup for --baselines dynamics")
     p.add_argument("--json", help="write the figures here")
     a = p.parse_args()
     if not a.data:
@@ -186,6 +232,16 @@ def main() -> int:
           f"batch {a.batch_size} rows x <= {a.max_seq_length} tokens (unpacked baselines: "
           f"{a.baseline_batch_size or a.batch_size} examples), {a.steps} steps, {a.threads} thread(s)")
 
+    if "dynamics" in a.baselines:
+        figures = dynamics_overhead(tok, examples, a, tmp)
+        print("tokens/s without dynamics: " + ", ".join(f"{r['tokens_per_s']:,.0f}" for r in figures["without"])
+              + "\ntokens/s with dynamics:    " + ", ".join(f"{r['tokens_per_s']:,.0f}" for r in figures["with"])
+              + f"\ndynamics overhead (medians): wall {100 * figures['overhead_wall']:+.1f}%, CPU time per token "
+              f"{100 * figures['overhead_cpu']:+.1f}%; the recorder's own share of the CPU time "
+              f"{100 * figures['recorder_cpu_share']:.1f}%")
+        if a.json:
+            Path(a.json).write_text(json.dumps(figures, indent=2))
+        return 0
     results = {"classit (packed)": run_classit(tok, examples, a, str(tmp / "c"))}
     for name in a.baselines:
         try:

@@ -3,6 +3,8 @@
     classit-train tokenizer --input 'corpora/**/*.train*' --vocab-size 8192 --output tok/
     classit-train data preview configs/tiny_merged.yaml --source switchboard -n 3
     classit-train data build configs/tiny_merged.yaml --output instr_data/
+    classit-train data map runs/tiny-merged                  (data map from recorded training dynamics)
+    classit-train data audit configs/tiny_merged.yaml --data_dir eval_data   (decontamination audit)
     classit-train train configs/tiny_merged.yaml --set training.max_steps=50
     classit-train demo --data ../shared/data --output-dir demo_out
 
@@ -49,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--output", required=True, help="folder for <source>.jsonl files")
     build.add_argument("--source", action="append", help="only this source (repeatable)")
     build.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    from .data_cli import add_data_commands
+
+    add_data_commands(data_sub)
 
     train = sub.add_parser("train", help="run a curriculum config (rerun the same command to resume)")
     train.add_argument("config")
@@ -57,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a config value, e.g. training.max_steps=20 or stages.0.epochs=2")
     train.add_argument("--stage-order", default=None, metavar="NAME,NAME",
                        help="run these stages in this order (e.g. simple_wiki,switchboard for a reversed sequential run)")
+    train.add_argument("--dynamics", action="store_true", help="record per-example training dynamics (data.dynamics)")
+    train.add_argument("--max_contamination", type=float, default=None, metavar="FRACTION",
+                       help="audit the sources first and refuse to start if any evaluation set overlaps them above "
+                            "this fraction of its items (see `data audit`; evaluation data from --data_dir)")
+    train.add_argument("--data_dir", default=None, help="evaluation data for --max_contamination (default $CLASSIT_DATA_DIR)")
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
@@ -95,8 +105,12 @@ def cmd_data(args) -> int:
     from itertools import islice
 
     from .config import load_config
-    from .sources import iter_source
+    from .sources import iter_source, iter_source_with_ids
 
+    if args.data_command in ("map", "audit"):
+        from .data_cli import run_data_command
+
+        return run_data_command(args)
     config = load_config(args.config, args.set)
     names = _selected_sources(config, args.source)
     if args.data_command == "build":
@@ -106,7 +120,7 @@ def cmd_data(args) -> int:
             count = 0
             tmp = out / f".{name}.jsonl.tmp"
             with open(tmp, "w", encoding="utf-8") as handle:
-                for record in iter_source(config.sources[name], name):
+                for _, record in iter_source_with_ids(config.sources[name], name):  # honours exclude_ids
                     handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
                     count += 1
             os.replace(tmp, out / f"{name}.jsonl")
@@ -158,9 +172,15 @@ def cmd_train(args) -> int:
     overrides = list(args.set)
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
+    if args.dynamics:
+        overrides.append("data.dynamics=true")
     config = load_config(args.config, overrides)  # validate before the (slow) torch/transformers import
     if args.stage_order:
         config = reorder_stages(config, args.stage_order.split(","))
+    if args.max_contamination is not None:
+        from .data_cli import contamination_gate
+
+        contamination_gate(config, args.max_contamination, args.data_dir)
     from .trainer import run_curriculum
 
     final = run_curriculum(config)

@@ -48,6 +48,7 @@ class DataConfig:
     packing: bool = True
     loss_on: Literal["reply", "all"] = "reply"
     seed: int = 42
+    dynamics: bool = False  # record per-example training dynamics (classit_train.dynamics)
 
 
 @dataclass
@@ -102,6 +103,7 @@ class StageConfig:
     max_steps: int | None = None
     loss_on: Literal["reply", "all"] | None = None
     training: dict[str, Any] = field(default_factory=dict)
+    select: dict[str, Any] | None = None  # keep examples by data map region/percentile (classit_train.curriculum_select)
 
 
 @dataclass
@@ -289,6 +291,10 @@ def parse_config(data: dict) -> RunConfig:
             if ref.weight <= 0:
                 raise ConfigError(f"stages[{i}].sources[{j}].weight", f"must be > 0, got {ref.weight}")
         config.stage_training(stage)  # validates the overrides
+        if stage.select is not None:
+            from .curriculum_select import parse_select
+
+            parse_select(stage.select, f"stages[{i}].select")
     if config.model.init_from is None and config.model.preset not in PRESETS:
         raise ConfigError("model.preset", f"unknown preset {config.model.preset!r} (choose from {', '.join(PRESETS)})")
     if config.tokenizer.path is None and not config.tokenizer.train_files and config.model.init_from is None:

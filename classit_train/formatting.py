@@ -30,6 +30,7 @@ class Example:
     input_ids: list[int]
     labels: list[int]
     num_words: int
+    example_id: str = ""  # stable id (classit_train.example_ids), set by classit_train.data
 
 
 def _encode(tokenizer, text: str) -> list[int]:

@@ -25,10 +25,14 @@ class PackedRow:
     labels: list[int]
     lengths: list[int]
     num_words: int
+    example_index: list[int] | None = None  # per example of the row: its index in the stage's id table (dynamics)
 
 
-def pack_examples(examples: Sequence[Example], max_seq_length: int, seed: int = 0) -> list[PackedRow]:
-    """Best-fit-decreasing bin packing into rows of at most ``max_seq_length`` tokens; rows are then shuffled."""
+def pack_examples(examples: Sequence[Example], max_seq_length: int, seed: int = 0,
+                  example_index: Sequence[int] | None = None) -> list[PackedRow]:
+    """Best-fit-decreasing bin packing into rows of at most ``max_seq_length`` tokens; rows are then shuffled.
+
+    ``example_index`` (one integer per example) rides along in the rows, for per-example training dynamics."""
     order = sorted(range(len(examples)), key=lambda i: (-len(examples[i].input_ids), i))
     bins: list[list[int]] = []
     free: list[tuple[int, int]] = []  # sorted (remaining capacity, bin index)
@@ -54,14 +58,16 @@ def pack_examples(examples: Sequence[Example], max_seq_length: int, seed: int = 
             labels += examples[i].labels
             lengths.append(len(examples[i].input_ids))
             words += examples[i].num_words
-        rows.append(PackedRow(ids, labels, lengths, words))
+        index = [example_index[i] for i in members] if example_index is not None else None
+        rows.append(PackedRow(ids, labels, lengths, words, index))
     random.Random(seed).shuffle(rows)
     return rows
 
 
-def unpacked_rows(examples: Sequence[Example], seed: int = 0) -> list[PackedRow]:
+def unpacked_rows(examples: Sequence[Example], seed: int = 0, example_index: Sequence[int] | None = None) -> list[PackedRow]:
     """One example per row (the padding baseline), shuffled the same way."""
-    rows = [PackedRow(list(e.input_ids), list(e.labels), [len(e.input_ids)], e.num_words) for e in examples]
+    rows = [PackedRow(list(e.input_ids), list(e.labels), [len(e.input_ids)], e.num_words,
+                      [example_index[i]] if example_index is not None else None) for i, e in enumerate(examples)]
     random.Random(seed).shuffle(rows)
     return rows
 
@@ -81,7 +87,21 @@ class RowsDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict:
         row = self.rows[i]
-        return {"input_ids": row.input_ids, "labels": row.labels, "lengths": row.lengths, "num_words": row.num_words}
+        item = {"input_ids": row.input_ids, "labels": row.labels, "lengths": row.lengths, "num_words": row.num_words}
+        if row.example_index is not None:
+            item["example_index"] = row.example_index
+        return item
+
+
+def token_example_index(features: list[dict], width: int) -> torch.Tensor | None:
+    """Per position, the stage-level index of the example it belongs to (-1 on padding); None without indices."""
+    if "example_index" not in features[0]:
+        return None
+    out = torch.full((len(features), width), -1, dtype=torch.long)
+    for r, f in enumerate(features):
+        out[r, : len(f["input_ids"])] = torch.repeat_interleave(
+            torch.tensor(f["example_index"], dtype=torch.long), torch.tensor(f["lengths"], dtype=torch.long))
+    return out
 
 
 @dataclass
@@ -89,7 +109,8 @@ class PackedCollator:
     """Batch packed rows: ``input_ids``, ``labels``, ``position_ids`` (restarting per example), no attention mask.
 
     ``flatten=True`` concatenates the batch into a single row (flash-attention varlen path, no padding at all).
-    ``num_words`` and ``num_tokens`` ride along for budget accounting; the trainer removes them before the model.
+    ``num_words`` and ``num_tokens`` ride along for budget accounting, ``example_index`` (per position, when the rows
+    carry example indices) for training dynamics; the trainer removes them before the model.
     """
 
     pad_token_id: int
@@ -103,6 +124,8 @@ class PackedCollator:
                 "labels": [t for f in features for t in f["labels"]],
                 "lengths": [n for f in features for n in f["lengths"]],
                 "num_words": sum(f["num_words"] for f in features),
+                **({"example_index": [k for f in features for k in f["example_index"]]}
+                   if "example_index" in features[0] else {}),
             }]
         width = max(len(f["input_ids"]) for f in features)
         if self.pad_to_multiple_of:
@@ -117,11 +140,15 @@ class PackedCollator:
             pad = width - n
             # Padding forms its own block (positions restart at 0), so real tokens never attend to it.
             position_ids[r] = torch.tensor(position_ids_for(list(f["lengths"]) + ([pad] if pad else [])))
-        return {
+        batch = {
             "input_ids": input_ids, "labels": labels, "position_ids": position_ids,
             "num_words": torch.tensor(sum(f["num_words"] for f in features), dtype=torch.long),
             "num_tokens": torch.tensor(sum(len(f["input_ids"]) for f in features), dtype=torch.long),
         }
+        index = token_example_index(features, width)
+        if index is not None:
+            batch["example_index"] = index
+        return batch
 
 
 @dataclass
@@ -140,8 +167,12 @@ class PaddingCollator:
             input_ids[r, :n] = torch.tensor(f["input_ids"])
             labels[r, :n] = torch.tensor(f["labels"])
             attention_mask[r, :n] = 1
-        return {
+        batch = {
             "input_ids": input_ids, "labels": labels, "attention_mask": attention_mask,
             "num_words": torch.tensor(sum(f["num_words"] for f in features), dtype=torch.long),
             "num_tokens": torch.tensor(sum(len(f["input_ids"]) for f in features), dtype=torch.long),
         }
+        index = token_example_index(features, width)
+        if index is not None:
+            batch["example_index"] = index
+        return batch

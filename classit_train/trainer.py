@@ -28,6 +28,7 @@ import yaml
 from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_utils import rotate_checkpoints
 
+from . import dynamics
 from .checkpoint import TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
 from .config import RunConfig, StageConfig, TrainingConfig
 from .data import StageData, build_stage_data
@@ -43,7 +44,9 @@ logger = logging.getLogger(__name__)
 
 
 class ClassitTrainer(Trainer):
-    """The stock Trainer plus: words/tokens-seen accounting, the state file, and atomic checkpoints."""
+    """The stock Trainer plus: words/tokens-seen accounting, the state file, atomic checkpoints, training dynamics."""
+
+    dynamics = None  # a classit_train.dynamics.DynamicsRecorder when data.dynamics is on
 
     def __init__(self, *args, train_state: TrainState, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,10 +58,13 @@ class ClassitTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         inputs = dict(inputs)
         words, tokens = inputs.pop("num_words", None), inputs.pop("num_tokens", None)
+        example_index = inputs.pop("example_index", None)
         if model.training and words is not None:
             self._pending += torch.stack([words.detach().cpu().sum(), tokens.detach().cpu().sum()])
         # With a KV cache the model skips packed-sequence masking: never build one while training.
         inputs["use_cache"] = False
+        if self.dynamics is not None:  # its loss function (compute_loss_func) records this micro-batch
+            self.dynamics.pending_index = example_index if model.training else None
         return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
     def sync_counts(self) -> None:
@@ -86,6 +92,8 @@ class ClassitTrainer(Trainer):
         finally:
             self._staging_dir = None
         self.accelerator.wait_for_everyone()
+        if self.dynamics is not None:
+            self.dynamics.save_partial(os.path.join(staging, name), self.args.device, self.args.should_save)
         if self.args.should_save:
             state = dataclasses.replace(self.train_state, stage_step=self.state.global_step,
                                         global_step=self.train_state.global_step + self.state.global_step)
@@ -273,7 +281,7 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     trainer_dir = stage_dir.parent / "checkpoints" / stage_dir.name
     if _is_main():
         clean_partial(trainer_dir)
-    data: StageData = build_stage_data(config, stage, tokenizer, show_progress=_is_main())
+    data: StageData = build_stage_data(config, stage, tokenizer, show_progress=_is_main(), stage_index=index)
     if stage_data_hook is not None:
         stage_data_hook(stage, data)
     logger.info("stage %d/%d %s: %s", index + 1, len(config.stages), stage.name, data.summary())
@@ -307,6 +315,8 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
     schedule = milestones(config.checkpoints, config.budget.max_words)  # chck_* folders in the run folder
     trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, schedule))
+    if config.data.dynamics:
+        dynamics.attach(trainer, data, stage.name, resume, _is_main())
     if config.budget.max_words is not None and config.budget.mode != "off":
         planned = train_state.words_seen + int(data.num_words * tc.num_train_epochs)
         if tc.max_steps <= 0 and planned > config.budget.max_words:
@@ -322,6 +332,9 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     _barrier()
     trainer.save_model(str(tmp))  # model, config, generation config, tokenizer (rank 0 writes)
     _barrier()
+    if trainer.dynamics is not None:
+        dynamics.finish(trainer, tmp, _is_main(), {"packing": config.data.packing, "world_size": args.world_size,
+                                                   "gradient_accumulation_steps": args.gradient_accumulation_steps})
     if _is_main():
         write_state(tmp, final)
         publish_dir(tmp, stage_dir)

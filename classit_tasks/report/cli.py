@@ -56,6 +56,8 @@ def report_main(argv: list[str]) -> int:
                              "state file and checkpoint names")
     parser.add_argument("--title", default="classit evaluation report")
     parser.add_argument("--no-html", action="store_true", help="only the Markdown and JSON files")
+    parser.add_argument("--data_map", default=None, metavar="DIR",
+                        help="a training run's data map folder (`classit-train data map`) to include in the report")
     _common(parser)
     args = parser.parse_args(argv)
     try:
@@ -63,6 +65,10 @@ def report_main(argv: list[str]) -> int:
         from classit_tasks.report.load import load_runs
 
         settings = _settings(args)
+        if args.data_map:
+            from classit_tasks.report.data_map_link import attach_data_map, find_data_map
+
+            find_data_map(args.data_map)  # fail before anything is written
         runs = load_runs(args.results)
         if args.label:
             if len(args.label) != len(runs):
@@ -83,6 +89,8 @@ def report_main(argv: list[str]) -> int:
                 run.position.source = "--positions"
         report = build_report(runs, ReportOptions(Path(args.out), settings, args.detail, axis, args.title,
                                                   not args.no_html))
+        if args.data_map:
+            attach_data_map(report, args.data_map)
     except ReportInputError as e:
         return _fail("report", str(e))
     print(report.markdown)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 from ..config import from_dict
 from ..errors import ConfigError
 from ..io_utils import expand_paths
+from ..example_ids import exclude_spec, excluded, read_id_file, with_ids
 from ..records import Record
 from .plain_text import PlainTextOptions, iter_plain_text
 from .prompt_reply import PromptReplyOptions, iter_prompt_reply, load_hf_dataset
@@ -31,6 +32,8 @@ SOURCE_TYPES: dict[str, tuple[type, Callable[..., Iterator[Record]]]] = {
     "plain_text": (PlainTextOptions, iter_plain_text),
 }
 
+COMMON_KEYS = ("type", "exclude_ids")  # accepted by every source type
+
 
 def validate_source_spec(spec: dict[str, Any], where: str, resolve_paths: bool = False):
     """Check a source spec (``type`` plus the options of that type); returns the options dataclass."""
@@ -40,7 +43,8 @@ def validate_source_spec(spec: dict[str, Any], where: str, resolve_paths: bool =
     if kind not in SOURCE_TYPES:
         raise ConfigError(f"{where}.type", f"unknown source type {kind!r} (one of: {', '.join(SOURCE_TYPES)})")
     options_cls, _ = SOURCE_TYPES[kind]
-    options = from_dict(options_cls, {k: v for k, v in spec.items() if k != "type"}, where)
+    exclude_spec(spec, where)
+    options = from_dict(options_cls, {k: v for k, v in spec.items() if k not in COMMON_KEYS}, where)
     if kind == "prompt_reply" and bool(options.paths) == bool(options.dataset):
         raise ConfigError(f"{where}.paths", "give either `paths` (JSONL files) or `dataset` (a hub name or folder), not both/neither")
     if kind != "prompt_reply" and not options.paths:
@@ -72,8 +76,16 @@ def iter_source(spec: dict[str, Any], name: str, where: str | None = None,
     return fn(options, name)
 
 
+def iter_source_with_ids(spec: dict[str, Any], name: str, where: str | None = None) -> Iterator[tuple[str, Record]]:
+    """``(record_id, record)`` pairs of a source (see :mod:`classit_train.example_ids`), without its ``exclude_ids``."""
+    where = where or f"sources.{name}"
+    pairs = with_ids(iter_source(spec, name, where), name)
+    paths = exclude_spec(spec, where)
+    return excluded(pairs, read_id_file(paths, f"{where}.exclude_ids")) if paths else pairs
+
+
 __all__ = [
-    "SOURCE_TYPES", "iter_source", "validate_source_spec", "load_hf_dataset", "QuestionGenerator",
+    "SOURCE_TYPES", "iter_source", "iter_source_with_ids", "validate_source_spec", "load_hf_dataset", "QuestionGenerator",
     "HFQuestionGenerator", "HFQuestionGeneratorConfig", "SwitchboardOptions", "SimpleWikiOptions",
     "PromptReplyOptions", "PlainTextOptions",
 ]
