@@ -59,6 +59,10 @@ ENTITY_TRACKING_NUMOPS = {
 # WUG tests (collate_preds.py WUG_SIZE, WUG_PAST_TENSE_SIZE).
 WUG = {"wug_adj_nominalization": 200, "wug_past_tense": 50}
 
+# COMPS (collate_preds.py COMPS_SIZES, keyed there by subtask: base, wugs, wugs_dist_before, wugs_dist_in_between),
+# here by file stem; 49,340 + 3 x 13,896 = 91,028 pairs. No fast set.
+COMPS = {"comps_base": 49340, "comps_wugs": 13896, "comps_wugs_dist-before": 13896, "comps_wugs_dist-in-between": 13896}
+
 # dataset folder name -> {file stem: expected item count}
 EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "blimp_filtered": BLIMP_FILTERED,
@@ -72,9 +76,11 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "entity_tracking_fast": {"regular": ENTITY_TRACKING["regular"]},
     "wug_adj_nominalization": {"wug_adj_nominalization": WUG["wug_adj_nominalization"]},
     "wug_past_tense": {"wug_past_tense": WUG["wug_past_tense"]},
+    "comps": COMPS,
 }
 
 assert sum(BLIMP_FILTERED.values()) == 59_875 and len(BLIMP_FILTERED) == 67
 assert sum(SUPPLEMENT_FILTERED.values()) == 5_218
 assert sum(EWOK_FILTERED.values()) == 7_618 and len(EWOK_FILTERED) == 11
 assert all(sum(by_ops.values()) == ENTITY_TRACKING[name] for name, by_ops in ENTITY_TRACKING_NUMOPS.items())
+assert sum(COMPS.values()) == 91_028
