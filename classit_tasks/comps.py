@@ -29,7 +29,6 @@ of the four files, or holds a file with another line count, is an error.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Sequence
 
 from classit_tasks.data import ClassitDataError, find_dataset, resolve_data_dir
@@ -111,10 +110,9 @@ def process_comps(doc: dict, results: Sequence[tuple[float, bool]]) -> dict:
     return {**rank_item([ll for ll, _ in results]), "status": ""}
 
 
-def count_present(values: Sequence[float | None]) -> float:
-    """Aggregation: number of flagged documents; NaN if the task was not evaluated."""
-    present = [v for v in values if v is not None]
-    return int(sum(present)) if present else math.nan
+def count_present(values: Sequence[float | None]) -> int:
+    """Aggregation: number of flagged documents (0 if the task was not evaluated; ``status`` says so)."""
+    return int(sum(v for v in values if v is not None))
 
 
 def expected_total() -> int:

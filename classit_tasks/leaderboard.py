@@ -78,7 +78,7 @@ def _leaves(results: dict, name: str) -> list[str]:
     return [leaf for child in children for leaf in _leaves(results, child)]
 
 
-def _status(results: dict, name: str) -> str:
+def not_evaluated_status(results: dict, name: str) -> str:
     """The "not evaluated: …" status of a task or of all the leaves of a group, else ""."""
     reasons = []
     for leaf in _leaves(results, name):
@@ -115,7 +115,7 @@ def leaderboard(results: dict, extra_scores: dict[str, float] | None = None) -> 
                 break
             if name not in (results.get("results") or {}):
                 continue
-            status = _status(results, name)
+            status = not_evaluated_status(results, name)
             score = None if status else _score(results, name, metric)
             if score is not None:
                 entry.score, entry.source, entry.note = score, name, "fast set" if i > 0 else ""

@@ -42,7 +42,7 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
         members = subtasks[root] if subtasks[root] and root.startswith("classit_zero_shot") else [root]
         for name in members:
             entry = results["results"].get(name, {})
-            status = entry.get("status,none")
+            status = entry.get("status,none") or leaderboard.not_evaluated_status(results, name)
             if isinstance(status, str) and status.startswith("not evaluated"):
                 rows.append((name, 0, status, math.nan, None))
                 continue
