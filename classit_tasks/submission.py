@@ -580,6 +580,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep", required=True, type=Path, help="classit-eval sweep output folder (sweep.json)")
     p.add_argument("--track", default="strict-small", choices=sorted(TRACK_REVISIONS),
                    help="which checkpoints the fast results must cover (strict-small: chck_1M … chck_100M)")
+    p.add_argument("--up_to", default=None, metavar="CHECKPOINT",
+                   help="last checkpoint trained (e.g. chck_20M): the track's list up to it, as the 2025 README "
+                        "allows for a model trained on fewer words")
     p.add_argument("--revisions", default=None,
                    help="comma list of checkpoint names instead of the track's (NOT accepted by the leaderboard)")
     p.add_argument("--branch", default=None, help="the sweep branch to take checkpoints from when names repeat")
@@ -596,12 +599,20 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     allow = {s.strip() for s in args.allow_missing.split(",") if s.strip()}
     revisions = [s.strip() for s in args.revisions.split(",") if s.strip()] if args.revisions else None
+    official = revisions is None
+    if args.up_to:
+        track = TRACK_REVISIONS[args.track]
+        if revisions is not None or args.up_to not in track:
+            print(f"{PROG}: error: --up_to must name a checkpoint of the {args.track} track ({track[0]} … "
+                  f"{track[-1]}) and cannot be combined with --revisions", file=sys.stderr)
+            return 2
+        revisions = track[: track.index(args.up_to) + 1]
     try:
         sub = build_submission([Path(p) for p in args.results], [Path(p) for p in args.finetune], args.sweep,
                                args.track, allow, revisions, args.branch)
         manifest = {
             "format": FORMAT, "written_by": "classit-eval submit", "model": sub.model, "track": args.track,
-            "checkpoints": sub.revisions, "official_checkpoints": revisions is None,
+            "checkpoints": sub.revisions, "official_checkpoints": official,
             "left_empty": sub.empty,
             "note": "parts left empty count as 0 on the leaderboard" if sub.empty else "",
             "sources": {"results": args.results, "finetune": args.finetune, "sweep": str(args.sweep)},
@@ -614,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {path} ({size:,} bytes)")
     for part in sub.empty:
         print(f"left empty: {part} (counts as 0 on the leaderboard)")
-    if revisions is not None:
+    if not official:
         print("note: --revisions replaces the track's checkpoint list: the leaderboard will not accept this file")
     return 0
 

@@ -22,7 +22,7 @@ from classit_tasks.official_counts import (
 from submit_scenario import ALLOW_MISSING, build_scenario, scenario_paths
 from tiny_models import EVAL_DATA
 
-REVISIONS = "chck_1M,chck_2M"
+UP_TO = "chck_2M"  # the 2025 README accepts the checkpoints up to the last one trained
 FILE = "all_full_preds_and_fast_scores_causal.json"
 
 
@@ -40,11 +40,11 @@ def scenario(tmp_path_factory):
 
 
 def submit(s: dict, out: Path, *extra: str, results=None, finetune=None, sweep=None, allow=ALLOW_MISSING,
-           revisions=REVISIONS) -> int:
+           up_to=UP_TO) -> int:
     argv = ["submit", "--results", str(results or s["full"]), "--finetune", str(finetune or s["finetune"]),
             "--sweep", str(sweep or s["sweep"]), "--output_path", str(out)]
     argv += ["--allow_missing", allow] if allow else []
-    argv += ["--revisions", revisions] if revisions else []
+    argv += ["--up_to", up_to] if up_to else []
     return main([*argv, *extra])
 
 
@@ -124,7 +124,8 @@ def test_submission_file_passes_the_official_checks(scenario, tmp_path, capsys):
     assert data["fast_eval_results"]["wug_past"] == []
     assert "left empty: comps (counts as 0 on the leaderboard)" in out
     manifest = json.loads((tmp_path / FILE.replace(".json", ".manifest.json")).read_text())
-    assert "comps" in manifest["left_empty"] and manifest["official_checkpoints"] is False
+    assert "comps" in manifest["left_empty"] and manifest["official_checkpoints"] is True
+    assert manifest["checkpoints"] == ["chck_1M", "chck_2M"]
     # ids and prediction strings as the 2025 predictions.json files hold them
     assert data["blimp"]["adjunct_island"]["predictions"][3]["id"] == "adjunct_island_3"
     assert data["ewok"]["social-properties"]["predictions"][0]["pred"].startswith(" ")  # " " + target
@@ -217,7 +218,7 @@ def test_submission_refuses_missing_or_incomplete_input(scenario, tmp_path, caps
     assert submit(scenario, out, allow=ALLOW_MISSING.replace(",mrpc", "")) == 2
     _refused(capsys, out, "classit_glue_mrpc: no fine-tuning predictions; pass --allow_missing mrpc")
     # the official checkpoint list (strict-small: chck_1M … chck_100M) is not in this sweep
-    assert submit(scenario, out, revisions=None) == 2
+    assert submit(scenario, out, up_to=None) == 2
     _refused(capsys, out, "no checkpoint chck_3M (the submission needs chck_1M … chck_100M, 19 checkpoints)")
 
 
