@@ -153,3 +153,22 @@ def test_comps_bad_input(tmp_path):
     empty.mkdir()
     with pytest.raises(ClassitDataError, match="dataset 'comps' not found"):
         load_comps("comps_base", data_dir=empty)
+
+
+def test_classit_eval_refuses_a_comps_folder_missing_a_file(tmp_path, capsys):
+    from classit_tasks.cli import main
+    from zero_shot_helpers import tiny_checkpoint
+
+    data = write_comps(tmp_path / "data")
+    (data / "full_eval" / "comps" / "comps_wugs_dist-in-between.jsonl").unlink()
+    out = tmp_path / "out"
+    argv = ["run", "--model_args", f"pretrained={tiny_checkpoint('bos')}", "--tasks", "classit_comps",
+            "--data_dir", str(data), "--device", "cpu", "--output_path", str(out)]
+    for extra, message in (([], "comps_base.jsonl: 7 items, the official release has 49340"),
+                           (["--metadata", json.dumps({"check_counts": False})],
+                            "comps_wugs_dist-in-between.jsonl: file not found")):
+        code = main(argv + extra)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2
+        assert err[-1].startswith("classit-eval: error: ") and message in err[-1]
+        assert not out.exists() or not list(out.rglob("results_*.json"))

@@ -263,3 +263,39 @@ def test_submission_refuses_bad_sweeps_and_mixed_models(scenario, tmp_path, caps
     # an unknown part name
     assert submit(scenario, out, allow="comps,bogus") == 2
     _refused(capsys, out, "--allow_missing: unknown part 'bogus'")
+
+
+def _add_aoa(sweep: Path, entry: dict, n: int = 8005) -> None:
+    """A classit_aoa unit of a checkpoint as the sweep stores it: a results file and its samples file (one row per
+    (word, context), the per-item surprisal logged by the task). Synthetic words and contexts."""
+    folder = sweep / entry["results_dir"]
+    stamp = "2099-01-01T00-00-00.000000"
+    (folder / f"results_{stamp}.json").write_text(json.dumps({
+        "results": {"classit_aoa": {"alias": "classit_aoa", "surprisal,none": 9.5}},
+        "n-samples": {"classit_aoa": {"original": n, "effective": n}},
+        "configs": {"classit_aoa": {"output_type": "loglikelihood"}},
+        "config": {"model": "classit-hf", "model_args": {"pretrained": entry["path"]}}}))
+    rows = ({"doc_id": i, "doc": {"word": f"word{i // 16}", "context_id": i % 16, "context": f"context {i}"},
+             "surprisal": 5.0 + (i % 7), "filter": "none"} for i in range(n))
+    (folder / f"samples_classit_aoa_{stamp}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+@pytest.mark.slow
+def test_submission_collects_aoa_from_the_sweep(scenario, tmp_path, capsys):
+    sweep = _copy(scenario["sweep"], tmp_path / "sweep")
+    entries = json.loads((sweep / "sweep.json").read_text())["checkpoints"]
+    _add_aoa(sweep, entries[0])
+    out = tmp_path / "out"
+    # AoA present for one checkpoint only: incomplete, refused even though aoa may be missing
+    assert submit(scenario, out, sweep=sweep) == 2
+    _refused(capsys, out, "sweep checkpoint chck_2M: no classit_aoa samples (AoA needs every checkpoint)")
+    _add_aoa(sweep, entries[1])
+    assert submit(scenario, out, sweep=sweep, allow=ALLOW_MISSING.replace("aoa,", "")) == 0
+    aoa = json.loads((out / FILE).read_text())["aoa"]
+    # collate_preds.py::_check_size_aoa, re-implemented: every checkpoint present, 8005 surprisals each
+    steps = [r["step"] for r in aoa["results"]]
+    assert sorted(set(steps)) == ["chck_1M", "chck_2M"] and all(steps.count(s) == 8005 for s in set(steps))
+    first = aoa["results"][0]
+    assert first == {"step": "chck_1M", "word_count": 1_000_000, "target_word": "word0", "context_id": 0,
+                     "context": "context 0", "surprisal": 5.0}
+    assert aoa["metadata"]["total_steps"] == 2
