@@ -69,3 +69,26 @@ def test_fast_sets_are_used_but_flagged():
     [blimp] = [e for e in board.entries if e.key == "blimp"]
     assert blimp.score == pytest.approx(50.0) and blimp.note == "fast set"
     assert "fast-set scores are not leaderboard-comparable" in format_markdown(board)
+
+
+def test_report_shows_the_aggregates(tmp_path):
+    import json
+
+    import numpy as np
+
+    from classit_tasks.report.build import ReportOptions, build_report
+    from classit_tasks.report.load import load_runs
+    from classit_tasks.report.scores import Settings
+    from classit_tasks.report.synthetic import write_run
+
+    rng = np.random.default_rng(0)
+    tasks = {f"classit_ewok_{d}": {"acc": list((rng.random(40) < 0.6).astype(float))} for d in ("a", "b")}
+    write_run(tmp_path / "eval", "runs/tiny/chck_1M", tasks, groups={"classit_ewok": list(tasks)})
+    runs = load_runs([tmp_path / "eval"])
+    report = build_report(runs, ReportOptions(out_dir=tmp_path / "report", settings=Settings(iters=50), html=True))
+    assert "BabyLM 2025 leaderboard aggregates" in report.markdown and "| EWoK | NLP |" in report.markdown
+    assert "not evaluated tasks count as 0 on the leaderboard" in report.html_path.read_text()
+    board = json.loads(report.json_path.read_text())["runs"][0]["leaderboard"]
+    ewok = next(t for t in board["tasks"] if t["key"] == "ewok")
+    assert ewok["score"] == pytest.approx(100 * np.mean([np.mean(v["acc"]) for v in tasks.values()]))
+    assert board["aggregates"]["nlp"] == pytest.approx(ewok["score"] / 6)
