@@ -15,10 +15,10 @@ from pathlib import Path
 
 from tiny_models import EVAL_DATA, build_model, build_tokenizer
 
-FINETUNE_TASKS = "rte,wsc"
+FINETUNE_TASKS = "wsc"
 # What the data on this machine cannot provide: COMPS files, WUG past tense, BoolQ / MultiRC training files; AoA is a
-# sweep task (classit_aoa) not run here; MNLI, QQP and MRPC are skipped to keep the test short.
-ALLOW_MISSING = "comps,wug_past,aoa,boolq,multirc,mnli,qqp,mrpc"
+# sweep task (classit_aoa) not run here; RTE, MNLI, QQP and MRPC are skipped to keep the test short.
+ALLOW_MISSING = "comps,wug_past,aoa,boolq,multirc,mnli,qqp,mrpc,rte"
 
 
 def _sha256(path: Path) -> str:
