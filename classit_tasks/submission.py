@@ -117,6 +117,7 @@ class ResultSet:
     samples: dict[str, Path] = field(default_factory=dict)
     source: dict[str, Path] = field(default_factory=dict)  # task -> results file
     models: dict[Path, str] = field(default_factory=dict)  # results file -> model identity
+    pretrained: dict[Path, str | None] = field(default_factory=dict)  # results file -> pretrained= as given
     limits: dict[Path, object] = field(default_factory=dict)
     not_evaluated: dict[str, str] = field(default_factory=dict)
 
@@ -190,7 +191,8 @@ def read_results(paths: list[Path]) -> ResultSet:
         data = _load_json(path)
         if not isinstance(data.get("results"), dict):
             raise SubmissionError(f"{path}: field 'results' missing: not an lm-eval results file")
-        out.models[path] = model_identity(_pretrained(data))
+        out.pretrained[path] = _pretrained(data)
+        out.models[path] = model_identity(out.pretrained[path])
         out.limits[path] = (data.get("config") or {}).get("limit")
         stamp = TIMESTAMP.search(path.name)
         samples = {}
@@ -459,10 +461,11 @@ def collect_fast(checkpoints: list[Checkpoint], allow_missing: set[str]) -> tupl
 
 
 def _words(ck: Checkpoint) -> int | None:
-    if isinstance(ck.entry.get("words_seen"), int):
-        return ck.entry["words_seen"]
+    """The checkpoint's nominal word count, as the 2025 AoA code records it (chck_5M -> 5,000,000)."""
     match = re.fullmatch(r"chck_(\d+)([MK])", ck.name)
-    return int(match.group(1)) * (1_000_000 if match.group(2) == "M" else 1_000) if match else None
+    if match:
+        return int(match.group(1)) * (1_000_000 if match.group(2) == "M" else 1_000)
+    return ck.entry.get("words_seen") if isinstance(ck.entry.get("words_seen"), int) else None
 
 
 def collect_aoa(checkpoints: list[Checkpoint], model_name: str, allow_missing: set[str]) -> tuple[dict, list[str]]:
@@ -509,7 +512,7 @@ def _check_one_model(full: ResultSet, finetune: ResultSet | None, checkpoints: l
         raise SubmissionError(f"results of different models mixed: {p1} ({i1}) and {p2} ({i2})")
     ident = next(iter(idents))
     if checkpoints:
-        final = next(iter(_pretrained(_load_json(p)) for p in full.files))
+        final = next(iter(full.pretrained.values()))
         final_path = Path(str(final)).expanduser()
         hashes = {f"sha256:{ck.entry.get('weights_sha256')}" for ck in checkpoints if ck.entry.get("weights_sha256")}
         runs = [str(ck.entry.get("run") or "") for ck in checkpoints]
@@ -547,7 +550,7 @@ def build_submission(full_paths: list[Path], finetune_paths: list[Path], sweep: 
     empty += e
     glue, e = collect_glue(finetune, allow_missing)
     empty += e
-    aoa, e = collect_aoa(checkpoints, next(iter(_pretrained(_load_json(p)) for p in full.files)) or "", allow_missing)
+    aoa, e = collect_aoa(checkpoints, str(next(iter(full.pretrained.values())) or ""), allow_missing)
     empty += e
     data = collect_full(plan)
     data.update(aoa=aoa, glue=glue, fast_eval_results=fast)
