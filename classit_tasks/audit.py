@@ -219,6 +219,9 @@ def format_markdown(report: dict) -> str:
              "Parity accuracies are unchanged; the interval is all fragile items wrong … all right.", "",
              "| Task | n | Acc (parity) | Fragile | Flips fp32→fp64 | Acc fp64 | Interval |",
              "|---|---:|---:|---:|---:|---:|---|"]
+    if report.get("run_model") not in (None, "classit-hf", "classit"):
+        lines.insert(1, f"Note: the run used --model {report['run_model']}; the float64 scores follow the BabyLM 2025 "
+                        "rule (classit-hf's tokens), so a flip may also reflect the two models' different tokens.")
     rows = [*report["groups"].values(), *report["tasks"].values()]
     for r in rows:
         lines.append(f"| {r['task']} | {r['n']} | {100 * r['acc']:.2f} | {r['fragile']} | {r['flips']} | "
