@@ -1,6 +1,7 @@
-"""A real, tiny end-to-end scenario for ``classit-eval submit``: a training run folder with two milestone checkpoints,
-a sweep folder in the classit-sweep/1 layout that `classit-eval sweep` writes (sweep.json + per-checkpoint lm-eval results and samples), the full
-suite of the final checkpoint, and fine-tuning results of the GLUE tasks that can run on this machine.
+"""A real, tiny end-to-end scenario for ``classit-eval submit``: a training run folder with two milestone
+checkpoints, a sweep folder in the classit-sweep/1 layout that ``classit-eval sweep`` writes (sweep.json +
+per-checkpoint lm-eval results and samples), the full suite of the final checkpoint, and fine-tuning results of the
+GLUE tasks that can run on this machine.
 
 Every result file is written by classit-eval itself (``classit-eval run`` / ``classit-eval finetune``) on tiny
 random models; only ``sweep.json`` is written here, following the sweep contract (classit-sweep/1).
