@@ -5,6 +5,8 @@
     classit-eval tasks-dir                print the task folder for `lm_eval --include_path`
     classit-eval finetune|report|compare  fine-tuning wrapper, reports, checkpoint comparison
     classit-eval aoa SWEEP_DIR            age of acquisition (Chang & Bergen 2022) over a sweep's checkpoints
+    classit-eval submit                   the BabyLM 2025 submission file from results, fine-tuning and a sweep
+    classit-eval audit                    fragile items: near-ties of a run re-scored in float64
 
 `run` takes every flag of `lm-eval run` and writes the same result files. It differs in three ways: only
 classit's task folder is indexed (the stock CLI indexes ~14k YAMLs on every start), the model defaults to
@@ -27,6 +29,8 @@ DELEGATED = {
     "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
     "aoa": ("classit_tasks.report.aoa", "aoa_main", "age of acquisition over the checkpoints of a sweep"),
+    "submit": ("classit_tasks.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
+    "audit": ("classit_tasks.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 

@@ -64,6 +64,9 @@ WUG = {"wug_adj_nominalization": 200, "wug_past_tense": 50}
 # chck_10M..chck_100M (strict-small, 19) plus chck_200M..chck_1000M for the other tracks (28).
 AOA_WORDS = 504
 AOA_CONTEXTS = 8_005
+# COMPS (collate_preds.py COMPS_SIZES, keyed there by subtask: base, wugs, wugs_dist_before, wugs_dist_in_between),
+# here by file stem; 49,340 + 3 x 13,896 = 91,028 pairs. No fast set.
+COMPS = {"comps_base": 49340, "comps_wugs": 13896, "comps_wugs_dist-before": 13896, "comps_wugs_dist-in-between": 13896}
 
 # dataset folder name -> {file stem: expected item count}
 EXPECTED_COUNTS: dict[str, dict[str, int]] = {
@@ -79,9 +82,11 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "wug_adj_nominalization": {"wug_adj_nominalization": WUG["wug_adj_nominalization"]},
     "wug_past_tense": {"wug_past_tense": WUG["wug_past_tense"]},
     "aoa": {"cdi_childes": AOA_CONTEXTS},
+    "comps": COMPS,
 }
 
 assert sum(BLIMP_FILTERED.values()) == 59_875 and len(BLIMP_FILTERED) == 67
 assert sum(SUPPLEMENT_FILTERED.values()) == 5_218
 assert sum(EWOK_FILTERED.values()) == 7_618 and len(EWOK_FILTERED) == 11
 assert all(sum(by_ops.values()) == ENTITY_TRACKING[name] for name, by_ops in ENTITY_TRACKING_NUMOPS.items())
+assert sum(COMPS.values()) == 91_028

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from classit_tasks import leaderboard
+
 # Headline metric of a task or group, in order of preference. Task modules may add theirs.
 PRIMARY_METRICS = ["acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
 # Metrics the tasks already report ×100 (the reading ΔR² scores, as the 2025 report prints them).
@@ -40,7 +42,7 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
         members = subtasks[root] if subtasks[root] and root.startswith("classit_zero_shot") else [root]
         for name in members:
             entry = results["results"].get(name, {})
-            status = entry.get("status,none")
+            status = entry.get("status,none") or leaderboard.not_evaluated_status(results, name)
             if isinstance(status, str) and status.startswith("not evaluated"):
                 rows.append((name, 0, status, math.nan, None))
                 continue
@@ -62,6 +64,7 @@ def format_summary(results: dict) -> str:
     rows = summary_rows(results)
     if not rows:
         return ""
+    board = leaderboard.leaderboard(results)
     lines = ["| Task | n | Metric | Score (×100) | Ties |", "|---|---:|---|---:|---:|"]
     for name, n, metric, score, ties in rows:
         if math.isnan(score) and metric.startswith("not evaluated"):
@@ -69,7 +72,8 @@ def format_summary(results: dict) -> str:
         else:
             shown = "n/a" if math.isnan(score) else f"{score:.2f}"
         lines.append(f"| {name} | {n} | {metric} | {shown} | {'' if ties is None else ties} |")
-    return "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines])
+    table = "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines])
+    return table + ("\n" + leaderboard.format_markdown(board) if board.any_evaluated else "")
 
 
 def print_summary(results: dict) -> None:

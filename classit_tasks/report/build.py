@@ -8,6 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from classit_tasks import leaderboard
 from classit_tasks.report import plots, render
 from classit_tasks.report.growth import Pace, pace, pick_axis
 from classit_tasks.report.load import Run
@@ -185,6 +186,8 @@ def _markdown(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tu
         md += [f"## {run.label}" + (f" ({where})" if where else ""), "", render.markdown(render.score_table(rows)), ""]
         notes = [f"{s.name}: {'; '.join(s.notes)}" for s in rows if s.notes]
         md += [f"\\* {n}  " for n in notes] + ([""] if notes else [])
+        board = _board(run)
+        md += [leaderboard.format_markdown(board).strip(), ""] if board.any_evaluated else []
     for name, paces, labels in growth.paces:
         md += [f"## Growth pace: {name}", "", render.markdown(render.pace_table(paces, labels)), ""]
     md += [f"Note: {n}  " for n in growth.notes] + ([""] if growth.notes else [])
@@ -203,6 +206,9 @@ def _html(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tuple[
         body = top + f"<details><summary>all subtasks</summary>{full}</details>"
         if abilities:
             body += f"<details><summary>abilities</summary>{render.html_table(render.score_table(abilities))}</details>"
+        if (board := _board(run)).any_evaluated:
+            body += (f"<p class=\"note\">BabyLM 2025 leaderboard aggregates ({leaderboard.NOT_EVALUATED_NOTE})</p>"
+                     + render.html_table(leaderboard.table_rows(board)))
         sections.append((run.label, body))
     sections += [(alt, render.html_image(path, alt)) for alt, path in images[1:]]
     for name, paces, labels in growth.paces:
@@ -215,11 +221,16 @@ def _json(runs: list[Run], scores: _Scores, growth: _Growth, settings: Settings)
         "settings": asdict(settings),
         "runs": [{"label": r.label, "files": [str(p) for p in r.results_files], "position": asdict(r.position),
                   "rows": [_score_json(s) for s in scores.rows[r.label]],
-                  "abilities": [{"family": f, **_score_json(s)} for f, s in scores.abilities[r.label]]}
+                  "abilities": [{"family": f, **_score_json(s)} for f, s in scores.abilities[r.label]],
+                  "leaderboard": leaderboard.as_json(_board(r))}
                  for r in runs],
         "pace": [{"series": name, "checkpoints": labels, "abilities": [asdict(p) for p in paces]}
                  for name, paces, labels in growth.paces],
     }
+
+
+def _board(run: Run) -> leaderboard.Leaderboard:
+    return leaderboard.leaderboard({"results": run.results, "group_subtasks": run.group_subtasks})
 
 
 def _score_json(s: Score) -> dict:
