@@ -44,7 +44,7 @@ from pathlib import Path
 from classit_tasks.comps import SUBTASKS as COMPS_SUBTASKS
 from classit_tasks.ewok import DOMAINS as EWOK_DOMAINS
 from classit_tasks.official_counts import (
-    BLIMP_FILTERED, COMPS, ENTITY_TRACKING_NUMOPS, EWOK_FILTERED, SUPPLEMENT_FILTERED, WUG,
+    AOA_CONTEXTS, BLIMP_FILTERED, COMPS, ENTITY_TRACKING_NUMOPS, EWOK_FILTERED, SUPPLEMENT_FILTERED, WUG,
 )
 
 PROG = "classit-eval submit"
@@ -58,7 +58,7 @@ _SMALL = [f"chck_{i}M" for i in range(1, 10)] + [f"chck_{10 * i}M" for i in rang
 _OTHER = [f"chck_{i}M" for i in range(1, 10)] + [f"chck_{10 * i}M" for i in range(1, 10)] + [
     f"chck_{100 * i}M" for i in range(1, 11)]
 TRACK_REVISIONS = {"strict-small": _SMALL, "strict": _OTHER, "interaction": _OTHER}
-AOA_ITEMS = 8005  # collate_preds.py AOA_SIZE: (word, context) surprisals per checkpoint
+AOA_ITEMS = AOA_CONTEXTS  # collate_preds.py AOA_SIZE: (word, context) surprisals per checkpoint
 READING_ITEMS = 1726
 GLUE_SIZES = {"boolq": 1635, "mnli": 4908, "mrpc": 204, "multirc": 2424, "qqp": 20215, "rte": 139, "wsc": 52}
 PARTS = ("blimp", "blimp_supplement", "ewok", "entity_tracking", "wug_adj", "wug_past", "comps", "reading", "aoa",
