@@ -89,9 +89,24 @@ def run(argv: list[str]) -> int:
         "--data_dir", default=None, metavar="<path>",
         help="BabyLM evaluation-data folder (default: $CLASSIT_DATA_DIR)",
     )
+    run_parser.add_argument(
+        "--allow-nan", action="store_true",
+        help="score items with a NaN/inf log-likelihood as wrong and report them (default: stop with an error)",
+    )
     args = parser.parse_args(["run", *argv])
     if args.model is None:
         args.model = "classit-hf"
+    from lm_eval.api.registry import model_registry
+
+    from classit_tasks import nonfinite
+    from classit_tasks.names import unknown_name
+
+    if args.model not in model_registry.keys():
+        return _fail(f"--model: {unknown_name('model', args.model, model_registry.keys())}")
+    previous_allow_nan = os.environ.get(nonfinite.ENV)
+    if vars(args).pop("allow_nan"):
+        os.environ[nonfinite.ENV] = "1"  # for this run only, like CLASSIT_DATA_DIR below
+    nonfinite.reset()
     if args.model == "classit-hf" and getattr(args, "batch_size", None) is None:
         args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
     data_dir = vars(args).pop("data_dir")
@@ -117,13 +132,15 @@ def run(argv: list[str]) -> int:
     lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
     try:
         args.func(args)
-    except (ClassitDataError, ClassitModelError, UsageError) as err:
+    except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError) as err:
         return _fail(str(err))
     except ValueError as err:
         if str(err).startswith("Tasks not found"):
             return _fail(f"{err} (see `{PROG} ls`)")
         raise
     finally:
+        if previous_allow_nan is None:
+            os.environ.pop(nonfinite.ENV, None)
         lm_eval.simple_evaluate = original_evaluate
         lm_eval.tasks.TaskManager = original_manager
         if previous_data_dir is None:
@@ -132,6 +149,10 @@ def run(argv: list[str]) -> int:
             os.environ["CLASSIT_DATA_DIR"] = previous_data_dir
     if captured.get("results"):
         print_summary(captured["results"])
+    if nonfinite.scored_as_wrong():
+        wrong = nonfinite.scored_as_wrong()
+        print(f"{PROG}: warning: {len(wrong)} item(s) had non-finite scores and were scored as wrong "
+              f"(--allow-nan), e.g. {wrong[0]}", file=sys.stderr)
     return 0
 
 

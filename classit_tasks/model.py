@@ -24,6 +24,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
+from classit_tasks import nonfinite
 from classit_tasks.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,38 @@ def _fastest_encoder(tokenizer, sample: list[str]) -> Callable:
         return via_tokenizer
 
 
+# Keyword arguments HFLM forwards to ``from_pretrained`` (its **kwargs) that classit-hf accepts in --model_args.
+FROM_PRETRAINED_ARGS = frozenset({
+    "attn_implementation", "low_cpu_mem_usage", "cache_dir", "local_files_only", "use_safetensors", "device_map",
+    "quantization_config", "torch_dtype", "token", "load_in_8bit", "load_in_4bit", "variant",
+})
+
+
+def check_model_args(kwargs: dict) -> None:
+    """Refuse (ClassitModelError) a --model_args key classit-hf does not know, naming the closest valid ones."""
+    import inspect
+
+    from classit_tasks.names import unknown_name
+
+    known = set(FROM_PRETRAINED_ARGS)
+    for fn in (ClassitLM.__init__, HFLM.__init__):
+        known |= {n for n, p in inspect.signature(fn).parameters.items()
+                  if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    for key in kwargs:
+        if key not in known:
+            raise ClassitModelError(f"--model_args: {unknown_name('classit-hf argument', key, known)}")
+
+
+def check_max_length(config, max_length, pretrained) -> None:
+    """Refuse a ``max_length`` beyond the model's learned positions (it would index past the position table)."""
+    positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    if max_length is not None and isinstance(positions, int) and int(max_length) > positions:
+        raise ClassitModelError(
+            f"--model_args max_length={max_length}: {pretrained} has {positions} positions; "
+            f"use max_length<={positions}"
+        )
+
+
 @register_model("classit-hf", "classit")
 class ClassitLM(HFLM):
     """HFLM with BabyLM 2025 log-likelihood scoring and a padding-free, head-sparse batched forward pass.
@@ -102,8 +135,10 @@ class ClassitLM(HFLM):
         self, pretrained="gpt2", max_tokens_per_batch: int | None = None, max_row_tokens: int = 128, prefix_sharing=True,
         **kwargs,
     ):
+        check_model_args(kwargs)
         kwargs.setdefault("dtype", "float32")
         super().__init__(pretrained=pretrained, **kwargs)
+        check_max_length(self.model.config, kwargs.get("max_length"), pretrained)
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(
                 f"{pretrained}: classit-hf needs a fast (Rust) tokenizer for character offsets, "
@@ -199,7 +234,9 @@ class ClassitLM(HFLM):
             scored = [next(flat_scores) for _ in range(n)]
             by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
         results = []
-        for key in request_keys:
+        for req, key in zip(requests, request_keys):
+            if not nonfinite.allowed() and not nonfinite.is_finite([by_key[key][0]]):
+                nonfinite.flag(f"{req.task_name} doc {req.doc_id}", [by_key[key][0]])
             results.append(by_key[key])
             self.cache_hook.add_partial("loglikelihood", key[1], by_key[key])
         return results

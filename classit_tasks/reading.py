@@ -32,6 +32,7 @@ import pandas as pd
 from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
+from classit_tasks import nonfinite
 from classit_tasks import reading_stats as stats
 from classit_tasks.data import ClassitDataError, find_file
 from classit_tasks.loaders import Docs
@@ -236,6 +237,8 @@ class ReadingTask(ConfigurableTask):
 def process_results(doc: dict, results) -> dict:
     """Per-word values for the task-level aggregations: results are the (log-likelihood, is_greedy) of the word's
     request and, if the row has a previous word, of the previous word's request."""
+    if not nonfinite.is_finite([ll for ll, _ in results]):  # with --allow-nan: treated as missing by _frame
+        nonfinite.flag(f"item {nonfinite.describe(doc)}", [ll for ll, _ in results])
     pred = -float(results[0][0])
     prev_pred = -float(results[1][0]) if len(results) > 1 else math.nan
     values = {"pred": pred, "prev_pred": prev_pred, **{name: doc[name] for name in NUMERIC_COLUMNS}}

@@ -21,6 +21,7 @@ from typing import Sequence
 import torch
 from scipy.stats import spearmanr
 
+from classit_tasks import nonfinite
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import EXPECTED_COUNTS
@@ -95,6 +96,9 @@ def option0_probability(logliks: Sequence[float]) -> float:
 def process_wug(doc: dict, results: Sequence[tuple[float, bool]]) -> dict:
     if doc.get("not_evaluated"):
         return {"spearman": None, "status": doc["not_evaluated"]}
+    if not nonfinite.is_finite([ll for ll, _ in results]):  # never let a NaN reach Spearman's rho
+        nonfinite.flag(f"item {nonfinite.describe(doc)}", [ll for ll, _ in results])
+        return {"spearman": None, "status": "non-finite log-likelihoods (--allow-nan)"}
     return {"spearman": (option0_probability([ll for ll, _ in results]), float(doc["ratio"])), "status": ""}
 
 

@@ -8,6 +8,7 @@ See configs/*.yaml and docs/training.md.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from .errors import ConfigError
+from .validate import check_model_overrides, check_training_args, did_you_mean
 
 
 @dataclass
@@ -188,11 +190,13 @@ def coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, str):
             try:
-                return float(value)  # YAML reads 3e-4 as a string
+                value = float(value)  # YAML reads 3e-4 as a string
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(where, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(where, f"expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -213,7 +217,7 @@ def from_dict(cls: type, data: Any, where: str = ""):
     for key in data:
         if key not in known:
             raise ConfigError(f"{where}.{key}" if where else str(key),
-                              f"unknown field (allowed: {', '.join(sorted(known))})")
+                              f"unknown field{did_you_mean(key, known)} (allowed: {', '.join(sorted(known))})")
     values = {}
     for name, f in known.items():
         path = f"{where}.{name}" if where else name
@@ -287,6 +291,10 @@ def parse_config(data: dict) -> RunConfig:
             if ref.weight <= 0:
                 raise ConfigError(f"stages[{i}].sources[{j}].weight", f"must be > 0, got {ref.weight}")
         config.stage_training(stage)  # validates the overrides
+    check_model_overrides(config.model.overrides)
+    check_training_args(config.training.extra_args, "training.extra_args")
+    for stage in config.stages:
+        check_training_args(stage.training.get("extra_args") or {}, f"stages.{stage.name}.training.extra_args")
     if config.model.init_from is None and config.model.preset not in PRESETS:
         raise ConfigError("model.preset", f"unknown preset {config.model.preset!r} (choose from {', '.join(PRESETS)})")
     if config.tokenizer.path is None and not config.tokenizer.train_files and config.model.init_from is None:

@@ -24,6 +24,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ci", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     parser.add_argument("--detail", action="store_true", help="also list every subgroup and subtask")
+    parser.add_argument("--allow-nan", action="store_true",
+                        help="show tasks with NaN/inf item scores without a value (compare: as regressions) "
+                             "instead of stopping with an error")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -31,7 +34,20 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise ReportInputError(f"--iters {args.iters}: use at least 100 resamples")
     if not 0.5 < args.ci < 1:
         raise ReportInputError(f"--ci {args.ci}: give a level between 0.5 and 1, e.g. 0.95")
-    return Settings(iters=args.iters, slow_iters=args.slow_iters, level=args.ci, seed=args.seed, metric=args.metric)
+    return Settings(iters=args.iters, slow_iters=args.slow_iters, level=args.ci, seed=args.seed, metric=args.metric,
+                    allow_nan=args.allow_nan)
+
+
+def _check_runs(runs, settings: Settings) -> None:
+    """Refuse NaN/inf item scores (unless --allow-nan) and a --metric no task of the runs reports."""
+    from classit_tasks.names import unknown_name
+    from classit_tasks.report.load import refuse_nonfinite
+
+    refuse_nonfinite(runs, settings.allow_nan)
+    if settings.metric:
+        reported = {m for run in runs for task in run.results for m in run.metrics_of(task)}
+        if settings.metric not in reported:
+            raise ReportInputError(f"--metric: {unknown_name('metric', settings.metric, reported)}")
 
 
 def _fail(command: str, message: str) -> int:
@@ -64,6 +80,7 @@ def report_main(argv: list[str]) -> int:
 
         settings = _settings(args)
         runs = load_runs(args.results)
+        _check_runs(runs, settings)
         if args.label:
             if len(args.label) != len(runs):
                 raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")
@@ -128,6 +145,7 @@ def compare_main(argv: list[str]) -> int:
                 raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
             sides.append(found[0])
         base, cand = sides
+        _check_runs(sides, settings)
         rows = compare_runs(base, cand, settings, tasks=args.tasks, detail=args.detail)
         regressions = gate(rows, args.max_drop, args.alpha, gate_all=args.gate_all)
     except ReportInputError as e:
