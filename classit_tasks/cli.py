@@ -130,9 +130,13 @@ def run(argv: list[str]) -> int:
     original_manager = lm_eval.tasks.TaskManager
     lm_eval.simple_evaluate = evaluate
     lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
+    from classit_tasks.atomic_results import ResultsWriteError, staged_results
+
     try:
-        args.func(args)
-    except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError) as err:
+        with staged_results() as pending:  # results and samples files are written as one set, or not at all
+            args.func(args)
+        pending.commit()
+    except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError, ResultsWriteError) as err:
         return _fail(str(err))
     except ValueError as err:
         if str(err).startswith("Tasks not found"):
@@ -179,16 +183,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "ls":
         return list_tasks()
+    from classit_tasks.errors import guarded
+
     if command in DELEGATED:
         module, function, _ = DELEGATED[command]
         try:
             entry = getattr(importlib.import_module(module), function)
         except ImportError as err:
             return _fail(f"'{command}' is not available in this installation ({err})")
-        return int(entry(argv[1:]) or 0)
+        return guarded(f"{PROG} {command}", lambda: entry(argv[1:]))
     if command == "run":
         argv = argv[1:]
-    return run(argv)
+    return guarded(PROG, lambda: run(argv))
 
 
 if __name__ == "__main__":
