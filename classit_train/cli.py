@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a config value, e.g. training.max_steps=20 or stages.0.epochs=2")
     train.add_argument("--stage-order", default=None, metavar="NAME,NAME",
                        help="run these stages in this order (e.g. simple_wiki,switchboard for a reversed sequential run)")
+    train.add_argument("--fresh", action="store_true",
+                       help="replace a finished run in --output-dir trained with another config (default: refuse)")
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
@@ -163,7 +165,7 @@ def cmd_train(args) -> int:
         config = reorder_stages(config, args.stage_order.split(","))
     from .trainer import run_curriculum
 
-    final = run_curriculum(config)
+    final = run_curriculum(config, fresh=args.fresh)
     print(f"final checkpoint: {final}")
     return 0
 

@@ -82,7 +82,9 @@ def publish_dir(tmp_dir: str | os.PathLike, final_dir: str | os.PathLike) -> Non
     tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
     if final_dir.exists():
         # os.replace cannot replace a non-empty directory: move the old one aside first.
-        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
+        from .ownership import claim
+
+        old = claim(final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}"))
         os.replace(final_dir, old)
         os.replace(tmp_dir, final_dir)
         shutil.rmtree(old, ignore_errors=True)
