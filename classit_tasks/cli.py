@@ -51,6 +51,12 @@ def check_checkpoint(model_args: dict) -> None:
         raise UsageError(f"{pretrained}: checkpoint folder not found")
     if not (path / "config.json").is_file():
         raise UsageError(f"{pretrained}: not a Hugging Face checkpoint (no config.json)")
+    from classit_tasks.checkpoint_check import CheckpointError, check_checkpoint_files
+
+    try:
+        check_checkpoint_files(path, str(model_args.get("trust_remote_code")).lower() in {"true", "1", "yes"})
+    except CheckpointError as err:
+        raise UsageError(str(err)) from None
     if not model_args.get("tokenizer") and not any((path / name).is_file() for name in TOKENIZER_FILES):
         raise UsageError(
             f"{pretrained}: checkpoint has no tokenizer (none of {', '.join(TOKENIZER_FILES)}); "
@@ -109,6 +115,9 @@ def run(argv: list[str]) -> int:
     nonfinite.reset()
     if args.model == "classit-hf" and getattr(args, "batch_size", None) is None:
         args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
+    limit = getattr(args, "limit", None)
+    if limit is not None and float(limit) <= 0:
+        return _fail(f"--limit {limit:g}: give a positive number of documents per task (or a fraction below 1)")
     data_dir = vars(args).pop("data_dir")
     if data_dir and not Path(data_dir).is_dir():
         return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")

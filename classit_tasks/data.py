@@ -133,8 +133,10 @@ def read_jsonl(path: str | os.PathLike, required: dict[str, type | tuple[type, .
     path = Path(path)
     if not path.is_file():
         raise ClassitDataError(f"{path}: file not found")
+    from classit_tasks.text_files import open_utf8
+
     records = []
-    with path.open(encoding="utf-8") as handle:
+    with open_utf8(path) as handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -145,6 +147,8 @@ def read_jsonl(path: str | os.PathLike, required: dict[str, type | tuple[type, .
             if required:
                 check_record(record, required, f"{path}:{lineno}")
             records.append(record)
+    if not records:
+        raise ClassitDataError(f"{path}: no items (the file is empty)")
     return records
 
 

@@ -137,7 +137,13 @@ class ClassitLM(HFLM):
     ):
         check_model_args(kwargs)
         kwargs.setdefault("dtype", "float32")
-        super().__init__(pretrained=pretrained, **kwargs)
+        try:
+            super().__init__(pretrained=pretrained, **kwargs)
+        except Exception as err:  # noqa: BLE001 - loading failures become one line; anything else is re-raised
+            if not isinstance(err, (OSError, ValueError)) and type(err).__name__ != "SafetensorError":
+                raise
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise ClassitModelError(f"{pretrained}: cannot load the model ({type(err).__name__}: {first})") from None
         check_max_length(self.model.config, kwargs.get("max_length"), pretrained)
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(

@@ -12,6 +12,7 @@ Errors in configs or inputs are reported as one line, ``classit-train: error: <f
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from pathlib import Path
 from .errors import ClassitTrainError
 
 PROG = "classit-train"
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 DEMO_CONFIGS = ("tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml")
 
 
@@ -219,6 +221,18 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except ClassitTrainError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the environment (full disk, read-only or missing folder), not a bug: one line
+        if err.filename is None and err.errno not in DISK_ERRNOS:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{PROG}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:  # torch.save reports a failed write (a full disk) as a RuntimeError
+        if "PytorchStreamWriter failed writing" not in str(err) and "file write failed" not in str(err):
+            raise
+        print(f"{PROG}: error: cannot write a checkpoint (disk full?): {str(err).splitlines()[-1].strip()}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

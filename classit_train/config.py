@@ -261,6 +261,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         key, raw = item.split("=", 1)
         try:
             _set_dotted(data, key.strip(), yaml.safe_load(raw))
+        except yaml.YAMLError as exc:  # e.g. a tag such as !!python/object, refused by the safe loader
+            raise ConfigError("--set", f"{item!r}: invalid YAML value ({getattr(exc, 'problem', None) or exc})") from None
         except (ValueError, IndexError, TypeError):
             raise ConfigError(key.strip(), f"cannot apply override {item!r}") from None
     data.setdefault("config_path", str(path))

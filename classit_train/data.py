@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tqdm.auto import tqdm
 
 from .config import RunConfig, StageConfig
+from .errors import DataError
 from .formatting import Example, encode_record
 from .packing import PackedRow, pack_examples, unpacked_rows
 from .sources import iter_source
@@ -59,6 +60,10 @@ def build_stage_data(config: RunConfig, stage: StageConfig, tokenizer, show_prog
         if ref.source not in cache:
             cache[ref.source] = source_examples(config, ref.source, tokenizer, loss_on, show_progress)
         examples += weighted(cache[ref.source], ref.weight, rng)
+    if not examples:  # an empty corpus would otherwise fail inside the Trainer's sampler
+        names = ", ".join(dict.fromkeys(ref.source for ref in stage.sources))
+        raise DataError(f"stages.{stage.name}", f"no training examples: source(s) {names} yielded no records "
+                                                "(empty input files, or every record filtered out?)")
     max_len = config.data.max_seq_length
     rows = pack_examples(examples, max_len, seed=config.data.seed) if config.data.packing else unpacked_rows(examples, seed=config.data.seed)
     num_tokens = sum(len(e.input_ids) for e in examples)
