@@ -132,3 +132,35 @@ def test_ctrl_c_during_scoring(checkpoints, tmp_path, capsys, monkeypatch, flag)
     assert _eval(checkpoints["bos"], tmp_path / "out") == 130
     assert "Traceback" not in capsys.readouterr().err
     assert not (tmp_path / "out").exists() or _files(tmp_path / "out") == []
+
+
+KILL_DURING_COMMIT = """
+import os, signal, sys
+from classit_tasks import atomic_results
+renamed = []
+real = atomic_results._rename
+def rename_then_die(tmp, final):
+    if len(renamed) == 2:  # kill -9 after two of the six renames
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(tmp, final)
+    renamed.append(final)
+atomic_results._rename = rename_then_die
+from classit_tasks.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_kill_9_while_writing_leaves_no_results_file(checkpoints, tmp_path):
+    out = tmp_path / "out"
+    argv = ["--model_args", f"pretrained={checkpoints['bos']}", "--tasks", TASKS, "--data_dir", str(EVAL_DATA),
+            "--device", "cpu", "--limit", "1", "--output_path", str(out), "--log_samples"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", KILL_DURING_COMMIT, *argv], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    names = _files(out)
+    assert not [n for n in names if n.startswith("results_")]  # never a results file without all its samples
+    assert len([n for n in names if n.startswith("samples_")]) == 2
+    assert any(n.startswith(atomic_results.TMP_PREFIX) for n in names)
+    assert _eval(checkpoints["bos"], out) == 0  # the next run removes the dead writer's temporaries
+    assert not [n for n in _files(out) if n.startswith(atomic_results.TMP_PREFIX)]
