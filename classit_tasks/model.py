@@ -108,6 +108,16 @@ def check_model_args(kwargs: dict) -> None:
     for key in kwargs:
         if key not in known:
             raise ClassitModelError(f"--model_args: {unknown_name('classit-hf argument', key, known)}")
+    for key in ("max_tokens_per_batch", "max_row_tokens", "max_length", "max_batch_size"):
+        value = kwargs.get(key)
+        if value is not None and (isinstance(value, bool) or not str(value).strip().isdigit() or int(value) <= 0):
+            raise ClassitModelError(f"--model_args {key}={value!r}: expected a positive integer")
+    batch = kwargs.get("batch_size")
+    if batch is not None and not (str(batch).isdigit() and int(batch) > 0) and not str(batch).startswith("auto"):
+        raise ClassitModelError(f"--batch_size {batch!r}: expected a positive integer or auto")
+    dtype = kwargs.get("dtype")
+    if isinstance(dtype, str) and dtype != "auto" and not isinstance(getattr(torch, dtype, None), torch.dtype):
+        raise ClassitModelError(f"--model_args dtype={dtype!r}: not a torch dtype (e.g. float32, bfloat16, auto)")
 
 
 def check_max_length(config, max_length, pretrained) -> None:
@@ -135,7 +145,7 @@ class ClassitLM(HFLM):
         self, pretrained="gpt2", max_tokens_per_batch: int | None = None, max_row_tokens: int = 128, prefix_sharing=True,
         **kwargs,
     ):
-        check_model_args(kwargs)
+        check_model_args({**kwargs, "max_tokens_per_batch": max_tokens_per_batch, "max_row_tokens": max_row_tokens})
         kwargs.setdefault("dtype", "float32")
         try:
             super().__init__(pretrained=pretrained, **kwargs)

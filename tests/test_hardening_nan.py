@@ -139,4 +139,8 @@ def test_model_and_model_args_typos_are_refused(checkpoints, tmp_path, capsys):
     assert main(["--model_args", f"pretrained={checkpoints['bos']},max_length=4096", *common]) == 2
     line = _error(capsys, 2)
     assert "max_length=4096" in line and "has 512 positions" in line
+    for bad, message in (("max_tokens_per_batch=abc", "max_tokens_per_batch='abc': expected a positive integer"),
+                         ("dtype=float33", "dtype='float33': not a torch dtype")):
+        assert main(["--model_args", f"pretrained={checkpoints['bos']},{bad}", *common]) == 2
+        assert message in _error(capsys, 2)
     assert not list(tmp_path.rglob("results_*.json"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -163,8 +164,13 @@ def compare_main(argv: list[str]) -> int:
     else:
         print("\nno significant regression")
     if args.json_out:
-        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(
-            json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2),
-            encoding="utf-8")
+        out = Path(args.json_out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")  # never a half-written JSON at the final name
+        try:
+            tmp.write_text(json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2),
+                           encoding="utf-8")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
     return status
