@@ -35,9 +35,11 @@ def claim(path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     manifest = path.parent / MANIFEST
     names = _read_manifest(manifest)
-    if path.name not in names:
-        with open(manifest, "a", encoding="utf-8") as handle:
-            handle.write(path.name + "\n")
+    live = [n for n in names if "/" not in n and ((path.parent / n).exists() or (path.parent / n).is_symlink())]
+    if path.name not in live or live != names:  # entries whose temporary is gone are dropped
+        tmp = manifest.with_name(f"{MANIFEST}.tmp-{os.getpid()}")
+        tmp.write_text("".join(f"{n}\n" for n in dict.fromkeys([*live, path.name])), encoding="utf-8")
+        os.replace(tmp, manifest)
     return path
 
 
