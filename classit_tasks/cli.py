@@ -57,6 +57,12 @@ def check_checkpoint(model_args: dict) -> None:
         raise UsageError(f"{pretrained}: checkpoint folder not found")
     if not (path / "config.json").is_file():
         raise UsageError(f"{pretrained}: not a Hugging Face checkpoint (no config.json)")
+    from classit_tasks.checkpoint_check import CheckpointError, check_checkpoint_files
+
+    try:
+        check_checkpoint_files(path, str(model_args.get("trust_remote_code")).lower() in {"true", "1", "yes"})
+    except CheckpointError as err:
+        raise UsageError(str(err)) from None
     if not model_args.get("tokenizer") and not any((path / name).is_file() for name in TOKENIZER_FILES):
         raise UsageError(
             f"{pretrained}: checkpoint has no tokenizer (none of {', '.join(TOKENIZER_FILES)}); "
@@ -95,11 +101,29 @@ def run(argv: list[str]) -> int:
         "--data_dir", default=None, metavar="<path>",
         help="BabyLM evaluation-data folder (default: $CLASSIT_DATA_DIR)",
     )
+    run_parser.add_argument(
+        "--allow-nan", action="store_true",
+        help="score items with a NaN/inf log-likelihood as wrong and report them (default: stop with an error)",
+    )
     args = parser.parse_args(["run", *argv])
     if args.model is None:
         args.model = "classit-hf"
+    from lm_eval.api.registry import model_registry
+
+    from classit_tasks import nonfinite
+    from classit_tasks.names import unknown_name
+
+    if args.model not in model_registry.keys():
+        return _fail(f"--model: {unknown_name('model', args.model, model_registry.keys())}")
+    previous_allow_nan = os.environ.get(nonfinite.ENV)
+    if vars(args).pop("allow_nan"):
+        os.environ[nonfinite.ENV] = "1"  # for this run only, like CLASSIT_DATA_DIR below
+    nonfinite.reset()
     if args.model == "classit-hf" and getattr(args, "batch_size", None) is None:
         args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
+    limit = getattr(args, "limit", None)
+    if limit is not None and float(limit) <= 0:
+        return _fail(f"--limit {limit:g}: give a positive number of documents per task (or a fraction below 1)")
     data_dir = vars(args).pop("data_dir")
     if data_dir and not Path(data_dir).is_dir():
         return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
@@ -121,15 +145,21 @@ def run(argv: list[str]) -> int:
     original_manager = lm_eval.tasks.TaskManager
     lm_eval.simple_evaluate = evaluate
     lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
+    from classit_tasks.atomic_results import ResultsWriteError, staged_results
+
     try:
-        args.func(args)
-    except (ClassitDataError, ClassitModelError, UsageError) as err:
+        with staged_results() as pending:  # results and samples files are written as one set, or not at all
+            args.func(args)
+        pending.commit()
+    except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError, ResultsWriteError) as err:
         return _fail(str(err))
     except ValueError as err:
         if str(err).startswith("Tasks not found"):
             return _fail(f"{err} (see `{PROG} ls`)")
         raise
     finally:
+        if previous_allow_nan is None:
+            os.environ.pop(nonfinite.ENV, None)
         lm_eval.simple_evaluate = original_evaluate
         lm_eval.tasks.TaskManager = original_manager
         if previous_data_dir is None:
@@ -138,6 +168,10 @@ def run(argv: list[str]) -> int:
             os.environ["CLASSIT_DATA_DIR"] = previous_data_dir
     if captured.get("results"):
         print_summary(captured["results"])
+    if nonfinite.scored_as_wrong():
+        wrong = nonfinite.scored_as_wrong()
+        print(f"{PROG}: warning: {len(wrong)} item(s) had non-finite scores and were scored as wrong "
+              f"(--allow-nan), e.g. {wrong[0]}", file=sys.stderr)
     return 0
 
 
@@ -164,16 +198,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "ls":
         return list_tasks()
+    from classit_tasks.errors import guarded
+
     if command in DELEGATED:
         module, function, _ = DELEGATED[command]
         try:
             entry = getattr(importlib.import_module(module), function)
         except ImportError as err:
             return _fail(f"'{command}' is not available in this installation ({err})")
-        return int(entry(argv[1:]) or 0)
+        return guarded(f"{PROG} {command}", lambda: entry(argv[1:]))
     if command == "run":
         argv = argv[1:]
-    return run(argv)
+    return guarded(PROG, lambda: run(argv))
 
 
 if __name__ == "__main__":

@@ -13,13 +13,8 @@ Every error is a :class:`ClassitDataError` whose message is one line naming the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import tempfile
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -89,45 +84,12 @@ def find_file(relative: str, data_dir: str | os.PathLike | None = None) -> Path 
 def extract_zip(archive: Path, name: str) -> Path:
     """Extract ``archive`` once into the cache and return the folder named ``name`` inside it.
 
-    Extraction goes to a temporary folder that is renamed into place only when complete, so an interrupted
-    extraction never looks finished.
+    The cache is keyed by the archive's sha256, trusted only if owned by the current user, bounded in size and
+    never left half-written or empty (``classit_tasks.zip_cache``).
     """
-    stat = archive.stat()
-    key = hashlib.sha256(f"{archive.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    target = cache_dir() / "extracted" / f"{name}-{key}"
-    if not target.is_dir():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        password = os.environ.get(ZIP_PASSWORD_ENV, DEFAULT_ZIP_PASSWORD).encode()
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
-        try:
-            with zipfile.ZipFile(archive) as zf:
-                for member in zf.infolist():
-                    if member.is_dir():
-                        continue
-                    dest = (tmp / member.filename).resolve()
-                    if tmp.resolve() not in dest.parents:
-                        raise ClassitDataError(f"{archive}: unsafe member path '{member.filename}'")
-                    try:
-                        data = zf.read(member, pwd=password if member.flag_bits & 0x1 else None)
-                    except (RuntimeError, zipfile.BadZipFile, zlib.error) as err:
-                        # A wrong password fails the check byte ("Bad password") or, 1 time in 256, the CRC.
-                        if not member.flag_bits & 0x1:
-                            raise ClassitDataError(f"{archive}: corrupt member '{member.filename}' ({err})") from err
-                        raise ClassitDataError(
-                            f"{archive}: cannot decrypt '{member.filename}' (wrong password? set {ZIP_PASSWORD_ENV})"
-                        ) from err
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    dest.write_bytes(data)
-        except zipfile.BadZipFile as err:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise ClassitDataError(f"{archive}: not a valid zip file ({err})") from err
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished first
-            shutil.rmtree(tmp, ignore_errors=True)
+    from classit_tasks.zip_cache import extract
+
+    target = extract(archive, name)
     # Members live under e.g. ewok_filtered/ or evaluation_data/fast_eval/ewok_fast/.
     matches = sorted(p for p in target.rglob(name) if p.is_dir())
     if not matches:
@@ -171,8 +133,10 @@ def read_jsonl(path: str | os.PathLike, required: dict[str, type | tuple[type, .
     path = Path(path)
     if not path.is_file():
         raise ClassitDataError(f"{path}: file not found")
+    from classit_tasks.text_files import open_utf8
+
     records = []
-    with path.open(encoding="utf-8") as handle:
+    with open_utf8(path) as handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -183,6 +147,8 @@ def read_jsonl(path: str | os.PathLike, required: dict[str, type | tuple[type, .
             if required:
                 check_record(record, required, f"{path}:{lineno}")
             records.append(record)
+    if not records:
+        raise ClassitDataError(f"{path}: no items (the file is empty)")
     return records
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS
+from classit_tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def locate(dataset: str, fallback: str | None, data_dir=None) -> tuple[str, Path
 @functools.lru_cache(maxsize=16)
 def _read_file(path: str, mtime_ns: int, size: int) -> tuple[dict, ...]:
     records = read_jsonl(path, ENTITY_TRACKING_FIELDS)
-    with open(path, encoding="utf-8") as handle:  # line numbers of the non-blank lines, as read_jsonl counts
+    with open_utf8(path) as handle:  # line numbers of the non-blank lines, as read_jsonl counts
         linenos = [n for n, line in enumerate(handle, start=1) if line.strip()]
     for lineno, record in zip(linenos, records):
         where = f"{path}:{lineno}"

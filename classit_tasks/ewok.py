@@ -80,7 +80,7 @@ def targets(doc: dict) -> list[str]:
 
 def process_breakdown(doc: dict, results: Sequence[tuple[float, bool]]) -> dict:
     """2025 ranking metrics plus one value per breakdown cell (None where the item is not in that cell)."""
-    ranked = rank_item([ll for ll, _ in results])
+    ranked = rank_item([ll for ll, _ in results], doc)
     out = {"acc": ranked["acc"], "ties": ranked["ties"]}
     for metric, (field, value) in BREAKDOWN_CELLS.items():
         out[metric] = out["acc"] if doc[field] == value else None
@@ -103,5 +103,5 @@ def paper_target(doc: dict) -> str:
 
 def process_paper(doc: dict, results: Sequence[tuple[float, bool]]) -> dict:
     """logP(T1|C1) > logP(T1|C2) scores 1, a tie 0.5 (EWoK paper, count_equal_as_half=TRUE)."""
-    ranked = rank_item([ll for ll, _ in results])
+    ranked = rank_item([ll for ll, _ in results], doc)
     return {"acc": ranked["acc_ties_half"], "ties": ranked["ties"]}

@@ -9,11 +9,20 @@ this way). ``ties`` counts the items whose top score is shared.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
+
+from classit_tasks import nonfinite
 
 
-def rank_item(logliks: Sequence[float]) -> dict[str, float]:
-    """Parity accuracy, tie-aware accuracy and tie indicator of one item (option 0 is the gold one)."""
+def rank_item(logliks: Sequence[float], doc: Any = None) -> dict[str, float]:
+    """Parity accuracy, tie-aware accuracy and tie indicator of one item (option 0 is the gold one).
+
+    A NaN or infinite score is never counted correct: it raises ``NonFiniteScoreError`` naming the item, or, with
+    ``--allow-nan``, scores the item as wrong (``nonfinite``).
+    """
+    if not nonfinite.is_finite(logliks):
+        nonfinite.flag(f"item {nonfinite.describe(doc)}", logliks)
+        return {"acc": 0.0, "acc_ties_half": 0.0, "ties": 0.0}
     best = max(logliks)
     top = [i for i, ll in enumerate(logliks) if ll == best]
     return {
@@ -25,7 +34,7 @@ def rank_item(logliks: Sequence[float]) -> dict[str, float]:
 
 def process_ranking(doc: dict, results: Sequence[tuple[float, bool]]) -> dict[str, float]:
     """``process_results`` for multiple-choice ranking tasks: results are (loglik, is_greedy) per option."""
-    return rank_item([ll for ll, _ in results])
+    return rank_item([ll for ll, _ in results], doc)
 
 
 def count(values: Sequence[float]) -> int:

@@ -24,6 +24,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
+from classit_tasks import nonfinite
 from classit_tasks.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,48 @@ def _fastest_encoder(tokenizer, sample: list[str]) -> Callable:
         return via_tokenizer
 
 
+# Keyword arguments HFLM forwards to ``from_pretrained`` (its **kwargs) that classit-hf accepts in --model_args.
+FROM_PRETRAINED_ARGS = frozenset({
+    "attn_implementation", "low_cpu_mem_usage", "cache_dir", "local_files_only", "use_safetensors", "device_map",
+    "quantization_config", "torch_dtype", "token", "load_in_8bit", "load_in_4bit", "variant",
+})
+
+
+def check_model_args(kwargs: dict) -> None:
+    """Refuse (ClassitModelError) a --model_args key classit-hf does not know, naming the closest valid ones."""
+    import inspect
+
+    from classit_tasks.names import unknown_name
+
+    known = set(FROM_PRETRAINED_ARGS)
+    for fn in (ClassitLM.__init__, HFLM.__init__):
+        known |= {n for n, p in inspect.signature(fn).parameters.items()
+                  if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    for key in kwargs:
+        if key not in known:
+            raise ClassitModelError(f"--model_args: {unknown_name('classit-hf argument', key, known)}")
+    for key in ("max_tokens_per_batch", "max_row_tokens", "max_length", "max_batch_size"):
+        value = kwargs.get(key)
+        if value is not None and (isinstance(value, bool) or not str(value).strip().isdigit() or int(value) <= 0):
+            raise ClassitModelError(f"--model_args {key}={value!r}: expected a positive integer")
+    batch = kwargs.get("batch_size")
+    if batch is not None and not (str(batch).isdigit() and int(batch) > 0) and not str(batch).startswith("auto"):
+        raise ClassitModelError(f"--batch_size {batch!r}: expected a positive integer or auto")
+    dtype = kwargs.get("dtype")
+    if isinstance(dtype, str) and dtype != "auto" and not isinstance(getattr(torch, dtype, None), torch.dtype):
+        raise ClassitModelError(f"--model_args dtype={dtype!r}: not a torch dtype (e.g. float32, bfloat16, auto)")
+
+
+def check_max_length(config, max_length, pretrained) -> None:
+    """Refuse a ``max_length`` beyond the model's learned positions (it would index past the position table)."""
+    positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    if max_length is not None and isinstance(positions, int) and int(max_length) > positions:
+        raise ClassitModelError(
+            f"--model_args max_length={max_length}: {pretrained} has {positions} positions; "
+            f"use max_length<={positions}"
+        )
+
+
 @register_model("classit-hf", "classit")
 class ClassitLM(HFLM):
     """HFLM with BabyLM 2025 log-likelihood scoring and a padding-free, head-sparse batched forward pass.
@@ -102,8 +145,16 @@ class ClassitLM(HFLM):
         self, pretrained="gpt2", max_tokens_per_batch: int | None = None, max_row_tokens: int = 128, prefix_sharing=True,
         **kwargs,
     ):
+        check_model_args({**kwargs, "max_tokens_per_batch": max_tokens_per_batch, "max_row_tokens": max_row_tokens})
         kwargs.setdefault("dtype", "float32")
-        super().__init__(pretrained=pretrained, **kwargs)
+        try:
+            super().__init__(pretrained=pretrained, **kwargs)
+        except Exception as err:  # noqa: BLE001 - loading failures become one line; anything else is re-raised
+            if not isinstance(err, (OSError, ValueError)) and type(err).__name__ != "SafetensorError":
+                raise
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise ClassitModelError(f"{pretrained}: cannot load the model ({type(err).__name__}: {first})") from None
+        check_max_length(self.model.config, kwargs.get("max_length"), pretrained)
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(
                 f"{pretrained}: classit-hf needs a fast (Rust) tokenizer for character offsets, "
@@ -199,7 +250,9 @@ class ClassitLM(HFLM):
             scored = [next(flat_scores) for _ in range(n)]
             by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
         results = []
-        for key in request_keys:
+        for req, key in zip(requests, request_keys):
+            if not nonfinite.allowed() and not nonfinite.is_finite([by_key[key][0]]):
+                nonfinite.flag(f"{req.task_name} doc {req.doc_id}", [by_key[key][0]])
             results.append(by_key[key])
             self.cache_hook.add_partial("loglikelihood", key[1], by_key[key])
         return results

@@ -32,10 +32,12 @@ import pandas as pd
 from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
+from classit_tasks import nonfinite
 from classit_tasks import reading_stats as stats
 from classit_tasks.data import ClassitDataError, find_file
 from classit_tasks.loaders import Docs
 from classit_tasks.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
+from classit_tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ def read_reading_csv(path, restore_none_in_prev_item: bool = False) -> list[dict
     ``prev_item`` means "no previous word").
     """
     rows = []
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open_utf8(path, newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if not header:
@@ -236,6 +238,8 @@ class ReadingTask(ConfigurableTask):
 def process_results(doc: dict, results) -> dict:
     """Per-word values for the task-level aggregations: results are the (log-likelihood, is_greedy) of the word's
     request and, if the row has a previous word, of the previous word's request."""
+    if not nonfinite.is_finite([results[0][0]]):  # the word's own score; with --allow-nan: missing (see _frame)
+        nonfinite.flag(f"item {nonfinite.describe(doc)}", [results[0][0]])
     pred = -float(results[0][0])
     prev_pred = -float(results[1][0]) if len(results) > 1 else math.nan
     values = {"pred": pred, "prev_pred": prev_pred, **{name: doc[name] for name in NUMERIC_COLUMNS}}

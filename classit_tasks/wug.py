@@ -21,9 +21,11 @@ from typing import Sequence
 import torch
 from scipy.stats import spearmanr
 
+from classit_tasks import nonfinite
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import EXPECTED_COUNTS
+from classit_tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def parse_ratio(value, where: str) -> float:
 def read_wug(path) -> list[dict]:
     """Validated items of a WUG file: ``options`` (>= 2 non-empty sentences) and ``ratio``."""
     records = read_jsonl(path, WUG_FIELDS)
-    with open(path, encoding="utf-8") as handle:  # line numbers of the non-blank lines, as read_jsonl counts
+    with open_utf8(path) as handle:  # line numbers of the non-blank lines, as read_jsonl counts
         linenos = [n for n, line in enumerate(handle, start=1) if line.strip()]
     items = []
     for lineno, record in zip(linenos, records):
@@ -95,6 +97,9 @@ def option0_probability(logliks: Sequence[float]) -> float:
 def process_wug(doc: dict, results: Sequence[tuple[float, bool]]) -> dict:
     if doc.get("not_evaluated"):
         return {"spearman": None, "status": doc["not_evaluated"]}
+    if not nonfinite.is_finite([ll for ll, _ in results]):  # never let a NaN reach Spearman's rho
+        nonfinite.flag(f"item {nonfinite.describe(doc)}", [ll for ll, _ in results])
+        return {"spearman": None, "status": "non-finite log-likelihoods (--allow-nan)"}
     return {"spearman": (option0_probability([ll for ll, _ in results]), float(doc["ratio"])), "status": ""}
 
 

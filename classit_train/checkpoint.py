@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -83,10 +82,9 @@ def latest_checkpoint(trainer_dir: str | os.PathLike) -> Path | None:
 
 
 def clean_partial(folder: str | os.PathLike) -> None:
-    """Remove temporary folders a killed run may have left behind in ``folder``."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return
-    for child in folder.iterdir():
-        if child.name.startswith((".staging", ".tmp-")) or ".old-" in child.name:
-            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+    """Remove temporary folders a killed run left behind in ``folder``: only those classit-train recorded as its
+    own (``ownership`` manifest), never an entry of the user's that merely looks temporary."""
+    from .ownership import clean_owned
+
+    if Path(folder).is_dir():
+        clean_owned(folder)

@@ -14,6 +14,7 @@ Errors in configs or inputs are reported as one line, ``classit-train: error: <f
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from .errors import ClassitTrainError
 
 PROG = "classit-train"
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 DEMO_CONFIGS = ("tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml")
 
 
@@ -67,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="audit the sources first and refuse to start if any evaluation set overlaps them above "
                             "this fraction of its items (see `data audit`; evaluation data from --data_dir)")
     train.add_argument("--data_dir", default=None, help="evaluation data for --max_contamination (default $CLASSIT_DATA_DIR)")
+    train.add_argument("--fresh", action="store_true",
+                       help="replace a finished run in --output-dir trained with another config (default: refuse)")
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
@@ -183,7 +187,7 @@ def cmd_train(args) -> int:
         contamination_gate(config, args.max_contamination, args.data_dir)
     from .trainer import run_curriculum
 
-    final = run_curriculum(config)
+    final = run_curriculum(config, fresh=args.fresh)
     print(f"final checkpoint: {final}")
     return 0
 
@@ -237,6 +241,18 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except ClassitTrainError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the environment (full disk, read-only or missing folder), not a bug: one line
+        if err.filename is None and err.errno not in DISK_ERRNOS:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{PROG}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:  # torch.save reports a failed write (a full disk) as a RuntimeError
+        if "PytorchStreamWriter failed writing" not in str(err) and "file write failed" not in str(err):
+            raise
+        print(f"{PROG}: error: cannot write a checkpoint (disk full?): {str(err).splitlines()[-1].strip()}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

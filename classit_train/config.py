@@ -8,6 +8,7 @@ See configs/*.yaml and docs/training.md.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import yaml
 
 from .errors import ConfigError
 from .milestones import CheckpointsConfig, validate_checkpoints
+from .validate import check_model_overrides, check_training_args, did_you_mean
 
 
 @dataclass
@@ -192,11 +194,13 @@ def coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, str):
             try:
-                return float(value)  # YAML reads 3e-4 as a string
+                value = float(value)  # YAML reads 3e-4 as a string
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(where, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(where, f"expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -217,7 +221,7 @@ def from_dict(cls: type, data: Any, where: str = ""):
     for key in data:
         if key not in known:
             raise ConfigError(f"{where}.{key}" if where else str(key),
-                              f"unknown field (allowed: {', '.join(sorted(known))})")
+                              f"unknown field{did_you_mean(key, known)} (allowed: {', '.join(sorted(known))})")
     values = {}
     for name, f in known.items():
         path = f"{where}.{name}" if where else name
@@ -261,6 +265,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         key, raw = item.split("=", 1)
         try:
             _set_dotted(data, key.strip(), yaml.safe_load(raw))
+        except yaml.YAMLError as exc:  # e.g. a tag such as !!python/object, refused by the safe loader
+            raise ConfigError("--set", f"{item!r}: invalid YAML value ({getattr(exc, 'problem', None) or exc})") from None
         except (ValueError, IndexError, TypeError):
             raise ConfigError(key.strip(), f"cannot apply override {item!r}") from None
     data.setdefault("config_path", str(path))
@@ -295,6 +301,10 @@ def parse_config(data: dict) -> RunConfig:
             from .curriculum_select import parse_select
 
             parse_select(stage.select, f"stages[{i}].select")
+    check_model_overrides(config.model.overrides)
+    check_training_args(config.training.extra_args, "training.extra_args")
+    for stage in config.stages:
+        check_training_args(stage.training.get("extra_args") or {}, f"stages.{stage.name}.training.extra_args")
     if config.model.init_from is None and config.model.preset not in PRESETS:
         raise ConfigError("model.preset", f"unknown preset {config.model.preset!r} (choose from {', '.join(PRESETS)})")
     if config.tokenizer.path is None and not config.tokenizer.train_files and config.model.init_from is None:

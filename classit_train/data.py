@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 
 from .config import RunConfig, StageConfig
 from .example_ids import window_id
+from .errors import DataError
 from .formatting import Example, encode_record
 from .packing import PackedRow, pack_examples, unpacked_rows
 from .sources import iter_source_with_ids
@@ -81,6 +82,10 @@ def build_stage_data(config: RunConfig, stage: StageConfig, tokenizer, show_prog
                 table[e.example_id] = len(table)
                 sources.append(ref.source)
     index = [table[e.example_id] for e in examples] if config.data.dynamics else None
+    if not examples:  # an empty corpus would otherwise fail inside the Trainer's sampler
+        names = ", ".join(dict.fromkeys(ref.source for ref in stage.sources))
+        raise DataError(f"stages.{stage.name}", f"no training examples: source(s) {names} yielded no records "
+                                                "(empty input files, or every record filtered out?)")
     max_len = config.data.max_seq_length
     if config.data.packing:
         rows = pack_examples(examples, max_len, seed=config.data.seed, example_index=index)

@@ -25,7 +25,6 @@ import logging
 import math
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 from .dynamics import DYNAMICS_FILE, Dynamics, read_dynamics
 from .errors import DataError
 from .io_utils import publish_dir, write_json_atomic
+from .ownership import claim, remove_if_owned
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +217,8 @@ def write_data_map(run_dir: str | os.PathLike, output_path: str | os.PathLike | 
     out = Path(output_path) if output_path else run_dir / "data_map"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".tmp-{out.name}")
-    shutil.rmtree(tmp, ignore_errors=True)
+    remove_if_owned(tmp)  # a leftover of a killed run; never a folder classit did not create
+    claim(tmp)
     tmp.mkdir()
     with open(tmp / "coordinates.jsonl", "w", encoding="utf-8") as handle:
         for m in maps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import json
@@ -53,16 +54,27 @@ def open_text(path: str | os.PathLike) -> Any:
 
 
 def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line_without_newline)``; undecodable bytes are a DataError naming the line."""
-    lineno = 0
+    """Yield ``(line_number, line_without_newline)``; undecodable bytes are a DataError naming the exact line.
+
+    Lines are decoded one at a time from bytes: a text-mode reader decodes blocks of 8 KB ahead of the line it
+    yields, so its error would name the line where the block started (a bad byte on line 51 reported as line 1).
+    """
+    name = str(path)
     try:
-        with open_text(path) as handle:
-            for lineno, line in enumerate(handle, start=1):
+        with (gzip.open(name, "rb") if name.endswith(".gz") else open(name, "rb")) as handle:
+            for lineno, raw in enumerate(handle, start=1):
+                if lineno == 1:
+                    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        raise DataError(name, "file is UTF-16-encoded; save it as UTF-8")
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise DataError(f"{name}:{lineno}", f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at column "
+                                                        f"{err.start + 1}); save the file as UTF-8") from None
                 yield lineno, line.rstrip("\n").rstrip("\r")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}:{lineno + 1}", f"not valid UTF-8 ({err.reason})") from None
     except (OSError, EOFError) as err:
-        raise DataError(str(path), f"cannot read file ({err})") from None
+        raise DataError(name, f"cannot read file ({err})") from None
 
 
 def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
@@ -82,7 +94,9 @@ def publish_dir(tmp_dir: str | os.PathLike, final_dir: str | os.PathLike) -> Non
     tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
     if final_dir.exists():
         # os.replace cannot replace a non-empty directory: move the old one aside first.
-        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
+        from .ownership import claim
+
+        old = claim(final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}"))
         os.replace(final_dir, old)
         os.replace(tmp_dir, final_dir)
         shutil.rmtree(old, ignore_errors=True)

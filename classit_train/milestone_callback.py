@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from transformers import TrainerCallback
 from .checkpoint import write_state
 from .io_utils import publish_dir
 from .milestones import milestone_name
+from .ownership import claim, remove_if_owned
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ class MilestoneCallback(TrainerCallback):
         final, tmp = self.run_dir / name, self.run_dir / f".tmp-{name}"
         start = time.perf_counter()
         if trainer.args.should_save:
-            shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
+            remove_if_owned(tmp)  # a leftover of a killed run; never a folder classit did not create
+            claim(tmp)
         trainer.accelerator.wait_for_everyone()
         trainer.save_model(str(tmp), _internal_call=True)  # model, config, generation config, tokenizer
         trainer.accelerator.wait_for_everyone()

@@ -24,7 +24,6 @@ import shutil
 from pathlib import Path
 
 import torch
-import yaml
 from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_utils import rotate_checkpoints
 
@@ -37,6 +36,7 @@ from .io_utils import expand_paths, expand_vars, publish_dir
 from .milestone_callback import MilestoneCallback
 from .milestones import milestones, run_lineage
 from .models import build_model
+from .ownership import claim, prepare_output_dir, remove_if_owned
 from .packing import PackedCollator, PaddingCollator, RowsDataset
 from .tokenizer import load_tokenizer, train_tokenizer
 
@@ -84,6 +84,7 @@ class ClassitTrainer(Trainer):
         name = f"checkpoint-{self.state.global_step}"
         staging = os.path.join(self.args.output_dir, ".staging")
         if self.args.should_save:
+            claim(staging)
             shutil.rmtree(os.path.join(staging, name), ignore_errors=True)  # left by a killed run
         self.accelerator.wait_for_everyone()
         self._staging_dir = staging
@@ -189,7 +190,8 @@ def prepare_tokenizer(config: RunConfig, output_dir: Path, is_main: bool = True)
             files = expand_paths(tc.train_files, "tokenizer.train_files")
             if is_main:
                 tmp = target.with_name(f".tmp-{target.name}")
-                shutil.rmtree(tmp, ignore_errors=True)
+                remove_if_owned(tmp)  # a leftover of a killed run; never a folder classit did not create
+                claim(tmp)
                 train_tokenizer(files, vocab_size=tc.vocab_size, add_bos=tc.add_bos, min_frequency=tc.min_frequency,
                                 max_words=tc.max_words, output_dir=tmp)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -218,13 +220,10 @@ def make_collator(config: RunConfig, tokenizer, attn_implementation: str):
     return PackedCollator(tokenizer.pad_token_id, flatten=attn_implementation.startswith("flash"))
 
 
-def run_curriculum(config: RunConfig, stage_data_hook=None) -> Path:
+def run_curriculum(config: RunConfig, stage_data_hook=None, fresh: bool = False) -> Path:
     """Train every stage of ``config`` (resuming where a previous run stopped); returns the final model folder."""
     out = Path(expand_vars(config.output_dir, "output_dir"))
-    out.mkdir(parents=True, exist_ok=True)
-    if _is_main():
-        clean_partial(out)
-        (out / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False), encoding="utf-8")
+    prepare_output_dir(out, config, fresh=fresh, is_main=_is_main())  # lock, refuse/warn on a changed config
 
     tokenizer_dir = prepare_tokenizer(config, out, is_main=_is_main())
     if config.tokenizer.train_files and not _is_main():
@@ -266,8 +265,8 @@ def run_curriculum(config: RunConfig, stage_data_hook=None) -> Path:
     if last_done is not None and _is_main():
         link = out / "final"
         tmp_link = out / ".tmp-final"
-        if tmp_link.is_symlink() or tmp_link.exists():
-            tmp_link.unlink()
+        remove_if_owned(tmp_link)
+        claim(tmp_link)
         os.symlink(last_done.name, tmp_link)
         os.replace(tmp_link, link)
     _barrier()
@@ -328,7 +327,8 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
                                 global_step=start.global_step + trainer.state.global_step, stage_complete=True)
     tmp = stage_dir.with_name(f".tmp-{stage_dir.name}")
     if _is_main():
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_if_owned(tmp)
+        claim(tmp)
     _barrier()
     trainer.save_model(str(tmp))  # model, config, generation config, tokenizer (rank 0 writes)
     _barrier()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ci", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     parser.add_argument("--detail", action="store_true", help="also list every subgroup and subtask")
+    parser.add_argument("--allow-nan", action="store_true",
+                        help="show tasks with NaN/inf item scores without a value (compare: as regressions) "
+                             "instead of stopping with an error")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -31,7 +35,20 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise ReportInputError(f"--iters {args.iters}: use at least 100 resamples")
     if not 0.5 < args.ci < 1:
         raise ReportInputError(f"--ci {args.ci}: give a level between 0.5 and 1, e.g. 0.95")
-    return Settings(iters=args.iters, slow_iters=args.slow_iters, level=args.ci, seed=args.seed, metric=args.metric)
+    return Settings(iters=args.iters, slow_iters=args.slow_iters, level=args.ci, seed=args.seed, metric=args.metric,
+                    allow_nan=args.allow_nan)
+
+
+def _check_runs(runs, settings: Settings) -> None:
+    """Refuse NaN/inf item scores (unless --allow-nan) and a --metric no task of the runs reports."""
+    from classit_tasks.names import unknown_name
+    from classit_tasks.report.load import refuse_nonfinite
+
+    refuse_nonfinite(runs, settings.allow_nan)
+    if settings.metric:
+        reported = {m for run in runs for task in run.results for m in run.metrics_of(task)}
+        if settings.metric not in reported:
+            raise ReportInputError(f"--metric: {unknown_name('metric', settings.metric, reported)}")
 
 
 def _fail(command: str, message: str) -> int:
@@ -70,6 +87,7 @@ def report_main(argv: list[str]) -> int:
 
             find_data_map(args.data_map)  # fail before anything is written
         runs = load_runs(args.results)
+        _check_runs(runs, settings)
         if args.label:
             if len(args.label) != len(runs):
                 raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")
@@ -136,6 +154,7 @@ def compare_main(argv: list[str]) -> int:
                 raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
             sides.append(found[0])
         base, cand = sides
+        _check_runs(sides, settings)
         rows = compare_runs(base, cand, settings, tasks=args.tasks, detail=args.detail)
         regressions = gate(rows, args.max_drop, args.alpha, gate_all=args.gate_all)
     except ReportInputError as e:
@@ -153,8 +172,13 @@ def compare_main(argv: list[str]) -> int:
     else:
         print("\nno significant regression")
     if args.json_out:
-        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(
-            json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2),
-            encoding="utf-8")
+        out = Path(args.json_out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")  # never a half-written JSON at the final name
+        try:
+            tmp.write_text(json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2),
+                           encoding="utf-8")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
     return status

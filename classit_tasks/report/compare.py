@@ -19,6 +19,7 @@ import numpy as np
 from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
+from classit_tasks.report.finite import NONFINITE_TEST, nonfinite_row
 from classit_tasks.report.load import Run, TaskItems
 from classit_tasks.report.scores import Settings, aggregation_for, headline_metrics, item_metric
 
@@ -182,6 +183,8 @@ def compare_runs(
 
     def _row(name: str, leaves: list[str], metric: str, depth: int) -> Comparison:
         group = leaves != [name]
+        if any(run.items[t].nonfinite for t in leaves for run in (base, cand)):  # --allow-nan: shown, never passes
+            return nonfinite_row(name, metric, leaves, depth, base, cand)
         parts = [leaf(t, metric, False) for t in leaves]
         mean_type = all(p.mean_type for p in parts)
         if mean_type and (group or parts[0].mcnemar is None):
@@ -231,7 +234,7 @@ def gate(rows: list[Comparison], max_drop: float, alpha: float, gate_all: bool =
         row.gated = True
         row.p_holm = p
         drop = -row.diff if row.higher_is_better else row.diff
-        row.regression = bool(drop > max_drop and np.isfinite(p) and p < alpha)
+        row.regression = bool(drop > max_drop and np.isfinite(p) and p < alpha) or row.test == NONFINITE_TEST
     return [r for r in gated if r.regression]
 
 

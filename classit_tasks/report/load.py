@@ -37,6 +37,7 @@ class TaskItems:
     meta: list[dict[str, Any]]
     targets: list[str]
     n_options: int | None = None
+    nonfinite: list[str] = field(default_factory=list)  # "doc_id N: metric=nan" for NaN/inf per-item scores
 
     @property
     def n(self) -> int:
@@ -158,12 +159,13 @@ def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
         base = r.get("doc_hash") or f"doc_id:{r.get('doc_id')}"
         keys.append(base if seen[base] == 0 else f"{base}#{seen[base]}")
         seen[base] += 1
-    values = {}
+    values, nonfinite = {}, []
     for metric in metrics:
         column = [r.get(metric) for r in rows]
         if all(v is None for v in column):
             continue  # a metric computed at task level only (no per-item value)
         values[metric] = _as_array(column, path, metric)
+        nonfinite.extend(f"doc_id {r.get('doc_id')}: {metric}={v}" for r, v in zip(rows, column) if _nonfinite(v))
     meta = []
     for r in rows:
         doc = r.get("doc") if isinstance(r.get("doc"), dict) else {}
@@ -173,7 +175,29 @@ def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
     if isinstance(arguments, dict) and len(arguments) > 1:
         n_options = len(arguments)
     targets = [str(r.get("target")) for r in rows]
-    return TaskItems(task, path, keys, values, meta, targets, n_options)
+    return TaskItems(task, path, keys, values, meta, targets, n_options, nonfinite)
+
+
+def _nonfinite(value: Any) -> bool:
+    """A NaN/inf number, or a list holding one (None marks "no value" and is not a non-finite score)."""
+    if isinstance(value, float):
+        return not np.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(v, float) and not np.isfinite(v) for v in value)
+    return False
+
+
+def refuse_nonfinite(runs: list[Run], allow: bool) -> None:
+    """Stop (ReportInputError naming the file, task and item) at the first NaN/inf per-item score, unless allowed."""
+    if allow:
+        return
+    for run in runs:
+        for task, items in sorted(run.items.items()):
+            if items.nonfinite:
+                raise ReportInputError(
+                    f"{items.path}: {task}: {items.nonfinite[0]} ({len(items.nonfinite)} non-finite item score(s)); "
+                    "the model produced NaN/inf: re-evaluate, or pass --allow-nan to report the task without a value"
+                )
 
 
 def _model_path(data: dict) -> str | None:

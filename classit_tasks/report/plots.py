@@ -94,6 +94,12 @@ def bars(table: dict[str, list[Score]], path: Path, title: str, horizontal: bool
     names = list(dict.fromkeys(key(s) for rows in table.values() for s in rows))
     kinds = {key(s): kind(s.metric) for rows in table.values() for s in rows}
     m = len(table)
+    if not names:  # every score is NaN (e.g. --allow-nan on a NaN model): an empty figure, not a crash
+        fig = Figure(figsize=(5.0, 1.5))
+        ax = fig.add_subplot()
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"{title}: no task has a finite score", ha="center", va="center", fontsize=9)
+        return _save(fig, path)
     if horizontal:
         fig = Figure(figsize=(7.5, max(3.0, 0.32 * len(names) * m + 1.2)))
         ax = fig.add_subplot()

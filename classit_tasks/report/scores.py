@@ -28,6 +28,7 @@ class Settings:
     level: float = 0.95
     seed: int = 0
     metric: str | None = None  # preferred headline metric (e.g. acc_ties_half); else the task's primary metric
+    allow_nan: bool = False  # report tasks with NaN/inf item scores (no value, no CI) instead of refusing them
 
     def iters_for(self, agg: M.Aggregation) -> int:
         return min(self.iters, self.slow_iters) if agg.heavy else self.iters
@@ -180,7 +181,9 @@ class Scorer:
         if key not in self._cache:
             items: TaskItems | None = self.run.items.get(task)
             per_item = item_metric(self.run, task, metric)
-            if items is None or per_item not in items.values:
+            if items is not None and items.nonfinite:  # --allow-nan: no value and no CI for such a task
+                self._cache[key] = (float("nan"), None, items.n)
+            elif items is None or per_item not in items.values:
                 reported = self.run.results.get(task, {}).get(f"{metric},none")
                 n = int(self.run.results.get(task, {}).get("sample_len", 0) or 0)
                 point = float(reported) if isinstance(reported, (int, float)) else float("nan")
@@ -215,10 +218,15 @@ class Scorer:
             ci = stats.percentile_ci(reps, self.settings.level)
         elif parts:
             unscored = [t for t, (_, r, _) in zip(leaves, parts) if r is None]
-            if all(t in self.run.items for t in unscored):
+            bad = sum(len(self.run.items[t].nonfinite) for t in unscored if t in self.run.items)
+            if bad:
+                notes.append(f"{bad} non-finite item score(s): no value, no CI")
+            elif all(t in self.run.items for t in unscored):
                 notes.append("not evaluated (no per-item values)")
             else:
                 notes.append("no samples logged: no CI")
+        if not np.isfinite(value):
+            ci = (float("nan"), float("nan"))  # never a CI next to a NaN
         reported = self.run.results.get(name, {}).get(f"{metric},none")
         reported = float(reported) if isinstance(reported, (int, float)) else None
         if reported is not None and np.isfinite(value) and abs(reported - value) > 1e-6 * max(1.0, abs(value)):

@@ -41,7 +41,8 @@ def test_no_bos_tokenizer_trains_and_saves(tmp_path, tokenizer_nobos_dir, one_th
     assert model.config.bos_token_id is None
     assert tok.apply_chat_template([{"role": "user", "content": "Hi"}], tokenize=False).startswith("<|im_start|>user")
     assert read_state(final).stage_step == 3
-    kept = sorted(p.name for p in (tmp_path / "run" / "checkpoints" / "01-merged").iterdir())
+    kept = sorted(p.name for p in (tmp_path / "run" / "checkpoints" / "01-merged").iterdir()
+                  if not p.name.startswith("."))  # hidden: the lock / ownership bookkeeping
     assert kept == ["checkpoint-2", "checkpoint-3"]  # save_total_limit rotation after the atomic rename
 
 

@@ -114,5 +114,6 @@ def test_trainer_loss_on_packed_batch_is_mean_over_examples(tokenizer, tmp_path,
             n = sum(l != IGNORE_INDEX for l in e.labels[1:])
             total += out.loss.item() * n
             count += n
-    assert loss == pytest.approx(total / count, abs=1e-5)
+    # float32 means of ~6-nat token losses computed in two layouts: the rounding error scales with the magnitude
+    assert loss == pytest.approx(total / count, rel=2e-6, abs=1e-6)
     assert trainer._pending.tolist() == [rows[0].num_words, len(rows[0].input_ids)]
