@@ -12,6 +12,7 @@ from classit_tasks.report import plots, render
 from classit_tasks.report.growth import Pace, pace, pick_axis
 from classit_tasks.report.load import Run
 from classit_tasks.report.scores import Score, Scorer, Settings, ability_scores, table_rows
+from classit_tasks.report.series_report import series_report
 
 AXIS_LABELS = {"words": "words seen", "tokens": "tokens seen", "steps": "training steps", "order": "checkpoint"}
 
@@ -54,6 +55,8 @@ class _Growth:
     images: list[tuple[str, Path]] = field(default_factory=list)
     paces: list[tuple[str, list[Pace], list[str]]] = field(default_factory=list)  # (series, paces, checkpoints)
     notes: list[str] = field(default_factory=list)
+    sections: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # (heading, table): sweep series
+    data: dict = field(default_factory=dict)  # report.json's "series" (sweeps)
 
 
 def series_of(run: Run) -> str:
@@ -71,7 +74,12 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     img.mkdir(parents=True, exist_ok=True)
     scores = _score(runs, options.settings)
     images = _bar_figures(runs, scores, img)
-    growth = _growth(runs, scores, options.axis, img)
+    if runs and all(r.sweep is not None for r in runs):  # a sweep: branch-aware series, pace, forgetting, margins
+        found = series_report(runs, {r.label: scores.top(r.label) for r in runs}, scores.abilities,
+                              options.settings, img, options.axis)
+        growth = _Growth(found.images, [], found.notes, found.sections, found.data)
+    else:
+        growth = _growth(runs, scores, options.axis, img)
     images += growth.images
 
     intro = (f"Scores ×100 (accuracy points, ρ×100); 95% bootstrap percentile CIs over items "
@@ -187,6 +195,8 @@ def _markdown(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tu
         md += [f"\\* {n}  " for n in notes] + ([""] if notes else [])
     for name, paces, labels in growth.paces:
         md += [f"## Growth pace: {name}", "", render.markdown(render.pace_table(paces, labels)), ""]
+    for heading, table in growth.sections:
+        md += [f"## {heading}", "", render.markdown(table), ""]
     md += [f"Note: {n}  " for n in growth.notes] + ([""] if growth.notes else [])
     md += ["## Figures", ""] + [f"![{alt}](img/{p.name})" for alt, p in images] + [""]
     return "\n".join(md)
@@ -207,6 +217,8 @@ def _html(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tuple[
     sections += [(alt, render.html_image(path, alt)) for alt, path in images[1:]]
     for name, paces, labels in growth.paces:
         sections.append((f"Growth pace: {name}", render.html_table(render.pace_table(paces, labels))))
+    for heading, table in growth.sections:
+        sections.append((heading, render.html_table(table)))
     return render.html_page(title, sections)
 
 
@@ -214,11 +226,13 @@ def _json(runs: list[Run], scores: _Scores, growth: _Growth, settings: Settings)
     return {
         "settings": asdict(settings),
         "runs": [{"label": r.label, "files": [str(p) for p in r.results_files], "position": asdict(r.position),
+                  **({"sweep": r.sweep} if r.sweep is not None else {}),
                   "rows": [_score_json(s) for s in scores.rows[r.label]],
                   "abilities": [{"family": f, **_score_json(s)} for f, s in scores.abilities[r.label]]}
                  for r in runs],
         "pace": [{"series": name, "checkpoints": labels, "abilities": [asdict(p) for p in paces]}
                  for name, paces, labels in growth.paces],
+        **({"series": growth.data} if growth.data else {}),
     }
 
 
