@@ -160,6 +160,7 @@ def growth(
             ax.text(0.5, 0.5, "no score", ha="center", va="center", transform=ax.transAxes, fontsize=8)
         elif log_x:
             ax.set_xscale("log")
+            ax.minorticks_off()  # minor log ticks cost most of a figure's drawing time and add nothing here
         ax.set_title(short(panel), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)

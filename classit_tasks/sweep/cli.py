@@ -112,6 +112,7 @@ def _sweep(args) -> int:
         limit = int(limit)
     settings = {"limit": limit, "dtype": dtype}
     store = SweepStore(Path(args.output_path))
+    store.worker = f"{rank}/{world}"
     paths = list(args.runs)
     if args.revisions:
         paths = download_revisions(paths, [r.strip() for r in args.revisions.split(",") if r.strip()])

@@ -155,7 +155,8 @@ def describe(folder: Path, positions: dict[str, int], explicit: bool = False) ->
     """A checkpoint's run, branch, stage, parent and position (state file, else name, else ``--positions``)."""
     folder = folder.absolute()
     run = run_dir_of(folder) if not explicit or _looks_like_checkpoint(folder) else folder.parent
-    ck = Checkpoint(path=folder, name=folder.name, run=run, branch=run.name)
+    name = f"{folder.parent.name}/{folder.name}" if folder.parent.parent.name == "checkpoints" else folder.name
+    ck = Checkpoint(path=folder, name=name, run=run, branch=run.name)
     if run.name == "snapshots" and run.parent.name.startswith("models--"):  # a Hub download (--revisions)
         ck.branch = run.parent.name.removeprefix("models--").replace("--", "/")
     state_path = folder / STATE_FILE
@@ -263,10 +264,11 @@ def discover(paths: list[str | Path], positions: dict[str, int] | None = None,
         if same is None:
             by_hash[ck.weights_sha256] = ck
             continue
-        first, second = sorted([same, ck], key=lambda c: (_rank(c.name), str(c.path)))
+        first, second = sorted([same, ck], key=lambda c: (_rank(c.path.name), str(c.path)))
         first.aliases = sorted({*first.aliases, *second.aliases, str(second.path)})
         by_hash[ck.weights_sha256] = first
-    used = {n for n in positions if any(n in (str(c.path), c.name) or n in c.aliases for c in by_hash.values())}
+    used = {n for n in positions if any(n in (str(c.path), c.name, c.path.name) or n in c.aliases
+                                        for c in by_hash.values())}
     unused = sorted(set(positions) - used)
     if unused:
         raise SweepInputError(f"--positions {unused[0]}: no checkpoint of that name or path")

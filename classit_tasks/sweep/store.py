@@ -62,6 +62,7 @@ class SweepStore:
     def __init__(self, out: Path):
         self.out = Path(out).absolute()
         self.root = self.out / "checkpoints"
+        self.worker = "0/1"  # rank or shard / count of the process writing (recorded per unit)
 
     # ------------------------------------------------------------------------------------------ checks
     def check_compatible(self, runs: list[Path], checkpoints: list[Checkpoint], settings: dict) -> None:
@@ -153,7 +154,7 @@ class SweepStore:
         shutil.rmtree(staging, ignore_errors=True)
         data = self.manifest(ck.key) or {"format": FORMAT, "units": {}, **ck.entry()}
         data["units"][task] = {"files": names, "seconds": round(seconds, 3),
-                               "forward_seconds": round(forward_seconds, 3), "finished": _now()}
+                               "forward_seconds": round(forward_seconds, 3), "finished": _now(), "worker": self.worker}
         data["error"] = None
         write_json_atomic(folder / MANIFEST, data)
         return names
