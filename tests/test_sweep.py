@@ -348,3 +348,19 @@ def test_torchrun_ranks_take_disjoint_checkpoints(branches, tmp_path):
     assert len(workers) == 3 and sorted(workers.values()) == ["0/2", "0/2", "1/2"]
     index = json.loads((out / "sweep.json").read_text())  # written by rank 0 after the barrier: all three
     assert [c["status"] for c in index["checkpoints"]] == ["complete"] * 3
+
+
+def test_parent_of_an_older_state_comes_from_the_run_config(branches, tmp_path):
+    """States written before the contract's keys: the branch is the run folder, the parent the run's init_from."""
+    from classit_tasks.sweep.discover import discover
+
+    run = tmp_path / "tiny-merged"
+    shutil.copytree(branches / "merged", run)
+    for state_file in run.glob("*/classit_state.json"):
+        state = json.loads(state_file.read_text())
+        for key in ("branch", "parent", "words_offset"):
+            state.pop(key)
+        state_file.write_text(json.dumps(state))
+    (run / "config.yaml").write_text(f"output_dir: {run}\nmodel:\n  init_from: {branches / 'base' / 'chck_4M'}\n")
+    found = discover([run])
+    assert {(c.branch, c.parent) for c in found} == {("tiny-merged", str(branches / "base" / "chck_4M"))}

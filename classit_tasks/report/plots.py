@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from classit_tasks.report.scores import Score
 
@@ -23,6 +24,14 @@ def short(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix):]
     return name
+
+
+def _amount(v: float) -> str:
+    """Tick labels of a words / tokens axis: 50K, 2M, 1B."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(v) >= size:
+            return f"{v / size:g}{unit}"
+    return f"{v:g}"
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -161,6 +170,8 @@ def growth(
         elif log_x:
             ax.set_xscale("log")
             ax.minorticks_off()  # minor log ticks cost most of a figure's drawing time and add nothing here
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _amount(v)))
         ax.set_title(short(panel), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)

@@ -67,6 +67,7 @@ def series_report(runs: list[Run], top: dict[str, list[Score]], abilities: dict[
         for x, run in zip(s.x, s.runs):
             for score in top[run.label]:
                 curves.setdefault(plots.key(score), {}).setdefault(s.name, []).append((x, score))
+    curves = _scored(curves)
     title_note = "; dotted: stage switches" if any(marks.values()) else ""
     out.images.append(("Growth across checkpoints", plots.growth(
         curves, label, img / "growth.png", "Growth across checkpoints" + title_note, log_x=log_x, marks=marks,
@@ -93,6 +94,7 @@ def series_report(runs: list[Run], top: dict[str, list[Score]], abilities: dict[
                         m = margin_score(run, score.name, score.leaves, settings)
                         if m is not None:
                             margins.setdefault(score.name, {}).setdefault(s.name, []).append((x, m))
+        panel = _scored(panel)
         if not any(len(points) >= 2 for p in panel.values() for points in p.values()):
             continue
         out.images.append((f"Growth: {family}", plots.growth(
@@ -137,6 +139,12 @@ def series_report(runs: list[Run], top: dict[str, list[Score]], abilities: dict[
                                                         "x": s.x[w.index]} for w in s.switches]} for s in series],
                 "pace": pace_json, "forgetting": forgetting_json, "margin": margin_json}
     return out
+
+
+def _scored(curves: dict[str, dict[str, list]]) -> dict[str, dict[str, list]]:
+    """Panels with at least one score (a task that was not evaluated, e.g. a missing data file, has none)."""
+    return {name: by_series for name, by_series in curves.items()
+            if any(math.isfinite(score.value) for points in by_series.values() for _, score in points)}
 
 
 def _pace_table(paces: list[GrowthPace], axis: str) -> list[list[str]]:

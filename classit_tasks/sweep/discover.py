@@ -169,6 +169,8 @@ def describe(folder: Path, positions: dict[str, int], explicit: bool = False) ->
         ck.stage = state.get("stage") if isinstance(state.get("stage"), str) else None
         ck.branch = state.get("branch") if isinstance(state.get("branch"), str) and state["branch"] else ck.branch
         ck.parent = state.get("parent") if isinstance(state.get("parent"), str) else None
+        if "parent" not in state:  # a state from before the key: the run's saved config says where it started
+            ck.parent = _config_parent(run)
         ck.words_offset = _int(state.get("words_offset"))
         ck.milestone_words = _int(state.get("milestone_words"))
         ck.position_source = STATE_FILE
@@ -190,6 +192,21 @@ def describe(folder: Path, positions: dict[str, int], explicit: bool = False) ->
             ck.position_source = "--positions"
             break
     return ck
+
+
+def _config_parent(run: Path) -> str | None:
+    """``model.init_from`` of the config classit-train saved in the run folder (``RUN/config.yaml``), if absolute."""
+    path = run / "config.yaml"
+    if not path.is_file():
+        return None
+    try:
+        import yaml
+
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        init_from = (config.get("model") or {}).get("init_from")
+    except Exception:  # noqa: BLE001 - an unreadable config only means "unknown"
+        return None
+    return init_from if isinstance(init_from, str) and Path(init_from).is_absolute() else None
 
 
 # ------------------------------------------------------------------------------------------------- hashes
