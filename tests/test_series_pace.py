@@ -81,6 +81,7 @@ def test_branches_share_the_base_and_unlinked_parents_are_noted():
     orphan = [_run(f"orphan/{w}", "orphan", "o", w * 1e6, tasks, parent="/elsewhere/x") for w in (3, 4)]
     series, notes = build_series(base + merged + orphan, "words")
     names = {s.name: [r.label for r in s.runs] for s in series}
-    assert names == {"base → merged": ["base/1", "base/2", "merged/3", "merged/4"], "orphan": ["orphan/3", "orphan/4"]}
+    assert names == {"base → merged": ["base/1", "base/2", "merged/3", "merged/4"],
+                     "orphan": ["orphan/3", "orphan/4"]}
     assert notes == ["series: branch 'orphan' starts from /elsewhere/x, which is not in the sweep; drawn alone"]
     assert math.isclose(next(s for s in series if s.name == "base → merged").x[2], 3e6)

@@ -47,7 +47,8 @@ def report_main(argv: list[str]) -> int:
     )
     parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them, or the "
                         "output folder of classit-eval sweep (growth curves, pace, forgetting per series)")
-    parser.add_argument("--out", default=None, help="output folder (default ./classit_report; SWEEP/report for a sweep)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default ./classit_report; SWEEP/report for a sweep)")
     parser.add_argument("--label", action="append", default=[], metavar="NAME",
                         help="display name of each run, in order (repeat)")
     parser.add_argument("--x", choices=["words", "tokens", "steps", "order"], default=None,

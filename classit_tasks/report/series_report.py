@@ -10,8 +10,8 @@ from pathlib import Path
 from classit_tasks.report import plots, render
 from classit_tasks.report.load import Run
 from classit_tasks.report.scores import Score, Settings
-from classit_tasks.report.series import (Forgetting, GrowthPace, Series, build_series, forgetting, growth_pace,
-                                         margin_score, rank_paces)
+from classit_tasks.report.series import (Forgetting, GrowthPace, build_series, forgetting, growth_pace, margin_score,
+                                         rank_paces)
 
 AXIS_LABELS = {"words": "words seen (log scale)", "tokens": "tokens seen (log scale)", "steps": "training steps"}
 MARGIN_FAMILIES = ("BLiMP field", "BLiMP phenomenon", "BLiMP supplement", "EWoK domain", "Entity tracking operations")

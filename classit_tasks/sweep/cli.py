@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=float, default=None, help="items per subtask (testing only, as in lm-eval)")
     p.add_argument("--batch_size", type=int, default=None, help="rows per forward pass (default 64)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:0, … (default: cuda:LOCAL_RANK if any, else cpu)")
-    p.add_argument("--model_args", default="", help="extra classit-hf args, e.g. max_tokens_per_batch=8192,dtype=float32")
+    p.add_argument("--model_args", default="",
+                   help="extra classit-hf args, e.g. max_tokens_per_batch=8192,dtype=float32")
     p.add_argument("--positions", default=None, metavar="NAME=WORDS,…",
                    help="words seen of checkpoints without a state file or milestone name (folder name or path)")
     p.add_argument("--revisions", default=None, metavar="REV,…",
@@ -122,7 +123,7 @@ def _sweep(args) -> int:
     store.check_compatible(runs, checkpoints, settings)
     if rank == 0:
         store.save_hash_cache(hash_cache)
-    tasks_known = _check_tasks(tasks)
+    manager = _check_tasks(tasks)
     # Group by tokenizer (rows are built once per tokenizer), then follow training order; deal out round-robin.
     first_seen = {t: i for i, t in reversed(list(enumerate(c.tokenizer_sha256 for c in checkpoints)))}
     ordered = sorted(checkpoints, key=lambda c: first_seen[c.tokenizer_sha256])
@@ -132,12 +133,11 @@ def _sweep(args) -> int:
          f"output: {store.out}")
 
     device = args.device or _default_device()
-    failures = _evaluate(store, mine, tasks, tasks_known, settings, runs, limit, args, model_kwargs, dtype, device)
+    failures = _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kwargs, dtype, device)
 
     if launched:
         failures = _gather_failures(failures)
-    if rank == 0 or args.shard is not None:
-        index = store.write_index(tasks, runs, settings)
+    index = store.write_index(tasks, runs, settings)
     if rank == 0 and args.shard is None and not args.no_report:
         pending = [c for c in index["checkpoints"] if c["status"] != "complete"]
         if pending:
@@ -174,12 +174,18 @@ def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kw
 
     from classit_tasks.data import ClassitDataError
     from classit_tasks.model import ClassitModelError
+    from classit_tasks.sweep.discover import SweepInputError
     from classit_tasks.sweep.engine import SweepEngine, write_lm_eval_files
 
     engine = SweepEngine(manager, limit=limit, batch_size=args.batch_size, device=device, model_kwargs=model_kwargs,
                          bootstrap_iters=args.bootstrap_iters, dtype=dtype, say=_say)
     failures = 0
     todo = [(c, [t for t in tasks if t not in store.done(c.key)]) for c in mine]
+    try:  # build the tasks (read and check the data) before any checkpoint is loaded
+        for task in dict.fromkeys(t for _, left in todo for t in left):
+            engine.tasks(task)
+    except ClassitDataError as err:
+        raise SweepInputError(str(err)) from None
     skipped = sum(len(tasks) - len(left) for _, left in todo)
     if skipped:
         _say(f"{PROG}: {skipped} (checkpoint, task) unit(s) already complete in {store.out}: skipped")
@@ -200,27 +206,22 @@ def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kw
                 staging = store.staging(ck, task)
                 write_lm_eval_files(results, samples, staging, str(ck.path))
                 store.record(ck, task, staging, time.perf_counter() - start, forward)
+                store.write_index(tasks, runs, settings)  # every process: rebuilt from all manifests, renamed in
             except (ClassitDataError, ClassitModelError) as err:
-                raise _input_error(err) from None
+                raise SweepInputError(str(err)) from None
             except Exception as err:  # noqa: BLE001
                 message = f"{task}: {_one_line(err)}"
                 _say(f"{PROG}: error: {ck.path}: {message}")
                 store.fail(ck, message)
                 failures += 1
                 break
-        if args.shard is not None or int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        if store.manifest(ck.key).get("error"):
             store.write_index(tasks, runs, settings)
     stats = engine.totals()
     _say(f"{PROG}: model objects built {stats['model_builds']}, weights swapped in {stats['weight_swaps']}; "
          f"requests tokenized {stats['prepare_builds']}x, reused {stats['prepare_reuses']}x; forward passes "
          f"{stats['forward_seconds']:.1f} s")
     return failures
-
-
-def _input_error(err):
-    from classit_tasks.sweep.discover import SweepInputError
-
-    return SweepInputError(str(err))
 
 
 def _one_line(err: BaseException) -> str:
@@ -253,7 +254,8 @@ def _write_report(store, iters: int) -> None:
 
     try:
         runs = load_sweep(store.out)
-        report = build_report(runs, ReportOptions(store.out / "report", Settings(iters=iters, slow_iters=min(iters, 500)),
+        settings = Settings(iters=iters, slow_iters=min(iters, 500))
+        report = build_report(runs, ReportOptions(store.out / "report", settings,
                                                   title="classit sweep: growth across checkpoints"))
     except ReportInputError as err:
         _say(f"{PROG}: no report: {err}")

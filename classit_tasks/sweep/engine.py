@@ -164,7 +164,8 @@ class SweepEngine:
         return dict(self.stats)
 
     # ---------------------------------------------------------------------------------------------- tasks
-    def _tasks(self, task: str) -> dict:
+    def tasks(self, task: str) -> dict:
+        """lm-eval's loaded task dict of one requested task (built once)."""
         if task not in self.loaded:
             self.loaded[task] = self.task_manager.load([task])
         return self.loaded[task]
@@ -192,7 +193,7 @@ class SweepEngine:
         from lm_eval.loggers.utils import add_env_info, add_tokenizer_info
 
         ck, lm = self.current, self.lm
-        loaded = self._tasks(task)
+        loaded = self.tasks(task)
         for name, task_obj in loaded["tasks"].items():  # what simple_evaluate does: zero-shot unless set
             if task_obj.get_config("num_fewshot") is None:
                 task_obj.set_config(key="num_fewshot", value=0)
