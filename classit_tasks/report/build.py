@@ -73,8 +73,10 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     img = out / "img"
     img.mkdir(parents=True, exist_ok=True)
     scores = _score(runs, options.settings)
-    images = _bar_figures(runs, scores, img)
-    if runs and all(r.sweep is not None for r in runs):  # a sweep: branch-aware series, pace, forgetting, margins
+    sweep = bool(runs) and all(r.sweep is not None for r in runs)
+    # a sweep's bars compare the last checkpoint of each branch (bars of every checkpoint would be unreadable)
+    images = _bar_figures(_branch_ends(runs) if sweep else runs, scores, img)
+    if sweep:  # branch-aware series, pace, forgetting, margins
         found = series_report(runs, {r.label: scores.top(r.label) for r in runs}, scores.abilities,
                               options.settings, img, options.axis)
         growth = _Growth(found.images, [], found.notes, found.sections, found.data)
@@ -98,6 +100,14 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     return Report(markdown_text, markdown_path, html_path, json_path, [p for _, p in images])
 
 
+def _branch_ends(runs: list[Run]) -> list[Run]:
+    """The last run of each branch of a sweep (``runs`` are in the sweep's order: branch, then position)."""
+    last: dict[str, Run] = {}
+    for run in runs:
+        last[run.sweep.get("branch") or ""] = run
+    return list(last.values())
+
+
 def _score(runs: list[Run], settings: Settings) -> _Scores:
     rows, abilities = {}, {}
     for run in runs:
@@ -112,7 +122,7 @@ def _bar_figures(runs: list[Run], scores: _Scores, img: Path) -> list[tuple[str,
     images = [("Scores per task", plots.bars({r.label: scores.top(r.label) for r in runs}, img / "tasks.png",
                                              "Scores per task"))]
     for family in scores.families():
-        table = {label: [s for f, s in rows if f == family] for label, rows in scores.abilities.items()}
+        table = {r.label: [s for f, s in scores.abilities[r.label] if f == family] for r in runs}
         if max(len(v) for v in table.values()) > 1:
             name = "abilities_" + family.lower().replace(" ", "_") + ".png"
             images.append((family, plots.bars(table, img / name, family, horizontal=True)))
