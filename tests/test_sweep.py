@@ -179,8 +179,9 @@ def test_resume_after_kill_9_gives_identical_files(real_run, tmp_path, capsys):
     done_before = {p.parent.name for p in killed.glob("checkpoints/*/checkpoint.json")
                    if json.loads(p.read_text()).get("units")}
     assert 1 <= len(done_before) < 6
-    # plant what a kill during a unit leaves: a staging folder and an unlisted results file
-    victim = next(p.parent for p in killed.glob("checkpoints/*/checkpoint.json"))
+    # plant what a kill during a unit leaves: a staging folder and an unlisted results file (here in the folder of a
+    # complete checkpoint, which the rerun does not evaluate again but must clean)
+    victim = killed / "checkpoints" / sorted(done_before)[0]
     (victim / ".staging-x-1").mkdir(exist_ok=True)
     (victim / "results_2000-01-01T00-00-00.json").write_text("{half")
     rest = [str(real_run), "--tasks", TASK, "--limit", "1", "--no_report"]

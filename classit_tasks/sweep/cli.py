@@ -180,6 +180,8 @@ def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kw
     engine = SweepEngine(manager, limit=limit, batch_size=args.batch_size, device=device, model_kwargs=model_kwargs,
                          bootstrap_iters=args.bootstrap_iters, dtype=dtype, say=_say)
     failures = 0
+    for ck in mine:  # this process's share only: other shards may be writing theirs
+        store.clean(ck.key)
     todo = [(c, [t for t in tasks if t not in store.done(c.key)]) for c in mine]
     try:  # build the tasks (read and check the data) before any checkpoint is loaded
         for task in dict.fromkeys(t for _, left in todo for t in left):

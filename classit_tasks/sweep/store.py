@@ -130,15 +130,23 @@ class SweepStore:
         data = self.manifest(key) or {}
         return set((data.get("units") or {}).keys())
 
+    def clean(self, key: str) -> None:
+        """Remove what a killed unit left in a checkpoint folder: files its manifest does not list, staging folders."""
+        folder = self.folder(key)
+        if not folder.is_dir():
+            return
+        data = self.manifest(key) or {"units": {}}
+        listed = {MANIFEST} | {f for unit in data["units"].values() for f in unit.get("files", [])}
+        for child in folder.iterdir():
+            if child.name not in listed:
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+
     def begin(self, ck: Checkpoint) -> dict:
         """The checkpoint's manifest (created or refreshed); leftovers of a killed unit are removed."""
         folder = self.folder(ck.key)
         folder.mkdir(parents=True, exist_ok=True)
+        self.clean(ck.key)
         data = self.manifest(ck.key) or {"format": FORMAT, "units": {}}
-        listed = {MANIFEST} | {f for unit in data["units"].values() for f in unit.get("files", [])}
-        for child in folder.iterdir():
-            if child.name not in listed:  # a killed unit's files, or its staging folder
-                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         data.update(ck.entry())
         data.update(error=None, seen=_now())
         write_json_atomic(folder / MANIFEST, data)
