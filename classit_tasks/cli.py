@@ -7,6 +7,7 @@
     classit-eval aoa SWEEP_DIR            age of acquisition (Chang & Bergen 2022) over a sweep's checkpoints
     classit-eval submit                   the BabyLM 2025 submission file from results, fine-tuning and a sweep
     classit-eval audit                    fragile items: near-ties of a run re-scored in float64
+    classit-eval sweep RUN_DIR … --tasks T --output_path OUT   every checkpoint of training runs + growth report
 
 `run` takes every flag of `lm-eval run` and writes the same result files. It differs in three ways: only
 classit's task folder is indexed (the stock CLI indexes ~14k YAMLs on every start), the model defaults to
@@ -31,6 +32,7 @@ DELEGATED = {
     "aoa": ("classit_tasks.report.aoa", "aoa_main", "age of acquisition over the checkpoints of a sweep"),
     "submit": ("classit_tasks.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
     "audit": ("classit_tasks.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
+    "sweep": ("classit_tasks.sweep.cli", "sweep_main", "evaluate every checkpoint of training runs, growth report"),
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 

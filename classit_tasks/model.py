@@ -17,6 +17,7 @@ duplicate strings are scored once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
@@ -47,6 +48,19 @@ DEFAULT_BATCH_ROWS = 64  # rows per forward pass when lm-eval's batch size is no
 
 class ClassitModelError(ValueError):
     """A request the model cannot score faithfully (one-line message)."""
+
+
+@dataclass
+class Prepared:
+    """Requests tokenized and packed into rows: everything scoring needs except the weights."""
+
+    request_keys: list[tuple]  # one (encoder, (context, continuation)) per request, in request order
+    keys: list[tuple]  # the distinct request keys, in first-seen order
+    n_parts: list[int]  # sequences per distinct key (their log-likelihoods are summed)
+    rows: list[Row]
+    n_sequences: int
+    longest: dict[tuple, int]  # longest sequence (tokens) per distinct key, for the context-window check
+    origins: list[tuple[str, int]]  # (task name, doc id) per request, for error messages
 
 
 def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Encoded]:
@@ -227,6 +241,14 @@ class ClassitLM(HFLM):
     def loglikelihood(self, requests, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         if not requests:
             return []
+        return self.score_prepared(self.prepare_requests(requests), disable_tqdm=disable_tqdm)
+
+    def prepare_requests(self, requests) -> Prepared:
+        """Tokenize the requests (BabyLM 2025 rule, or the task's registered encoder) and pack them into rows.
+
+        Depends on the tokenizer and the row settings only, not on the weights: ``classit-eval sweep`` keeps the
+        result and scores it again with every checkpoint that shares the tokenizer.
+        """
         # One key per request: (task rule, (context, continuation)); distinct keys are scored once.
         request_keys = [(REQUEST_ENCODERS.get(req.task_name), tuple(req.args)) for req in requests]
         keys = list(dict.fromkeys(request_keys))
@@ -238,33 +260,39 @@ class ClassitLM(HFLM):
             else:
                 encoded = encoder(self.tokenizer, mine)
             parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
-        self._check_fits(requests, request_keys, parts)
+        longest = {key: max((len(e.ids) for e in parts[key]), default=0) for key in keys}
         flat = [seq for key in keys for seq in parts[key]]
         n_parts = [len(parts[key]) for key in keys]
         rows = self._pack(flat)
-        n_sequences = len(flat)
-        del flat, parts, encoded  # the rows hold all that scoring needs: free the token lists before the forward passes
-        flat_scores = iter(self._score_rows_batched(rows, n_sequences, disable_tqdm=disable_tqdm or self.rank != 0))
+        return Prepared(request_keys, keys, n_parts, rows, len(flat), longest,
+                        [(req.task_name, req.doc_id) for req in requests])
+
+    def score_prepared(self, prepared: Prepared, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
+        """Forward passes over prepared rows; one (log-likelihood, is-greedy) per request."""
+        self._check_fits(prepared)
+        flat_scores = iter(self._score_rows_batched(prepared.rows, prepared.n_sequences,
+                                                    disable_tqdm=disable_tqdm or self.rank != 0))
         by_key = {}
-        for key, n in zip(keys, n_parts):
+        for key, n in zip(prepared.keys, prepared.n_parts):
             scored = [next(flat_scores) for _ in range(n)]
             by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
         results = []
-        for req, key in zip(requests, request_keys):
-            if not nonfinite.allowed() and not nonfinite.is_finite([by_key[key][0]]):
-                nonfinite.flag(f"{req.task_name} doc {req.doc_id}", [by_key[key][0]])
+        for req_key, (task, doc_id) in zip(prepared.request_keys, prepared.origins):
+            if not nonfinite.allowed() and not nonfinite.is_finite([by_key[req_key][0]]):
+                nonfinite.flag(f"{task} doc {doc_id}", [by_key[req_key][0]])
+        for key in prepared.request_keys:
             results.append(by_key[key])
             self.cache_hook.add_partial("loglikelihood", key[1], by_key[key])
         return results
 
-    def _check_fits(self, requests, request_keys, parts) -> None:
+    def _check_fits(self, prepared: Prepared) -> None:
         """Refuse (never truncate) a sequence longer than the model's context window."""
         limit = self.max_length
-        for req, key in zip(requests, request_keys):
-            longest = max((len(e.ids) for e in parts[key]), default=0)
+        for key, (task, doc_id) in zip(prepared.request_keys, prepared.origins):
+            longest = prepared.longest[key]
             if longest > limit:
                 raise ClassitModelError(
-                    f"{req.task_name} doc {req.doc_id}: {longest} tokens exceed the model's context window of "
+                    f"{task} doc {doc_id}: {longest} tokens exceed the model's context window of "
                     f"{limit}; classit never truncates (set max_length= in --model_args if the model allows more)"
                 )
 

@@ -13,7 +13,10 @@
 #      then instruction tuning of that base with the "merged" curriculum (Switchboard + Simple Wikipedia QA in one
 #      stage) and the "sequential" one (Switchboard, then Simple Wikipedia QA);
 #   2. classit-eval on classit_zero_shot_fast (BLiMP, supplement, EWoK, entity tracking, WUG, reading), with
-#      --log_samples, for the three checkpoints (base, merged, sequential);
+#      --log_samples, for the three checkpoints (base, merged, sequential); then classit-eval sweep over every
+#      checkpoint the three runs saved (the base's milestone checkpoints chck_20K … chck_180K and every stage end;
+#      --limit per subtask to bound the time): growth curves per ability along base→merged and base→sequential, the
+#      pace table, forgetting at each stage switch;
 #   3. classit-eval finetune on RTE, WSC and MRPC, with fewer epochs and a train-set --limit so it fits the time
 #      (the numbers are not leaderboard-comparable; the output says so);
 #   4. classit-eval report over the three runs (tables with 95% bootstrap CIs, HTML, plots) and classit-eval
@@ -29,6 +32,8 @@
 #   DEMO_FT_EPOCHS     fine-tuning epochs                 [2 / 1]
 #   DEMO_FT_LIMIT      fine-tuning records per split      [250 / 64]   (RTE/WSC/MRPC valid sets: 139/52/204)
 #   DEMO_ITERS         bootstrap / permutation resamples  [2000 / 200]
+#   DEMO_MILESTONES    milestone schedule scale (--set)   [config's own (base: 0.02) / 0.002]  (the sweep's series)
+#   DEMO_SWEEP_LIMIT   sweep: lm-eval --limit per subtask [10 / 4]
 #   DEMO_BATCH         zero-shot batch size               [256]
 set -euo pipefail
 export LC_ALL=C
@@ -38,7 +43,7 @@ ARGS=()
 for arg in "$@"; do
   case "$arg" in
     --smoke) SMOKE=1 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) ARGS+=("$arg") ;;
   esac
 done
@@ -55,9 +60,11 @@ EVAL_DATA="$DATA_ROOT/babylm_eval_2025"
 if [ "$SMOKE" = 1 ]; then
   TRAIN_STEPS=${DEMO_TRAIN_STEPS:-4}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-200}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-8}
   FT_EPOCHS=${DEMO_FT_EPOCHS:-1}; FT_LIMIT=${DEMO_FT_LIMIT:-64}; ITERS=${DEMO_ITERS:-200}
+  MILESTONES=${DEMO_MILESTONES:-0.002}; SWEEP_LIMIT=${DEMO_SWEEP_LIMIT:-4}
 else
   TRAIN_STEPS=${DEMO_TRAIN_STEPS:-}; TRAIN_RECORDS=${DEMO_TRAIN_RECORDS:-1000}; EVAL_LIMIT=${DEMO_EVAL_LIMIT:-}
   FT_EPOCHS=${DEMO_FT_EPOCHS:-2}; FT_LIMIT=${DEMO_FT_LIMIT:-250}; ITERS=${DEMO_ITERS:-2000}
+  MILESTONES=${DEMO_MILESTONES:-}; SWEEP_LIMIT=${DEMO_SWEEP_LIMIT:-10}
 fi
 BATCH=${DEMO_BATCH:-256}
 
@@ -89,6 +96,7 @@ echo "classit demo: DATA_ROOT=$DATA_ROOT OUT=$OUT$([ "$SMOKE" = 1 ] && echo ' (s
 TRAIN_SET=()
 [ -n "$TRAIN_STEPS" ] && TRAIN_SET=(--set "training.max_steps=$TRAIN_STEPS")
 [ -n "$TRAIN_RECORDS" ] && TRAIN_SET+=(--max-records "$TRAIN_RECORDS")
+[ -n "$MILESTONES" ] && TRAIN_SET+=(--set "checkpoints.scale=$MILESTONES")
 step "train: tokenizer + base + merged + sequential" \
   classit-train demo --data "$DATA_ROOT" --output-dir "$OUT/train" "${TRAIN_SET[@]}"
 
@@ -109,6 +117,13 @@ for run in "${RUNS[@]}"; do
       --data_dir "$EVAL_DATA" --device cpu --batch_size "$BATCH" \
       --output_path "$OUT/results/$run" --log_samples "${LIMIT_ARGS[@]}"
 done
+
+# ---- 2b. the training series: every saved checkpoint of the three runs, requests built once -----------------
+rm -rf "$OUT/sweep"
+step "sweep: every checkpoint of base, merged, sequential" \
+  classit-eval sweep "$OUT/train/tiny-pretrain" "$OUT/train/tiny-merged" "$OUT/train/tiny-sequential" \
+    --tasks classit_zero_shot_fast --data_dir "$EVAL_DATA" --device cpu --batch_size "$BATCH" \
+    --limit "$SWEEP_LIMIT" --iters "$ITERS" --output_path "$OUT/sweep"
 
 # ---- 3. fine-tuning wrapper: RTE, WSC, MRPC (bounded) ----------------------------------------------------------
 echo
@@ -175,6 +190,17 @@ for name, metric in names:
     label = name + ("" if metric in ("acc", "score") else f" ({metric})")
     print(f"{label:<44}" + "".join(cells))
 print(f"\nFull report: {report_md} (and report.html, report.json, img/)\n")
+sweep = json.loads((out / "sweep" / "report" / "report.json").read_text()).get("series", {})
+for entry in sweep.get("pace", [])[:2]:
+    print(f"Growth pace along {entry['series']} ({len(entry['checkpoints'])} checkpoints, sweep with --limit; "
+          "fastest first):")
+    for a in entry["abilities"][:5]:
+        w50 = "—" if a["words_50"] is None else f"{a['words_50']:,.0f}"
+        print(f"    {a['rank']:>2}. {a['family'] + ': ' + a['ability']:<52} 50% of its gain at {w50:>12} words; "
+              f"slope {a['slope']:+.1f} points/10x")
+for f in sweep.get("forgetting", []):
+    print(f"Forgetting at {f['switch']}: {', '.join(f['forgotten']) or 'none significant (Holm, 0.05)'}")
+print(f"Sweep report (growth curves, pace, forgetting, margins): {out / 'sweep' / 'report' / 'report.md'}\n")
 for cand in ("merged", "sequential"):
     path = out / "report" / f"compare_base_to_{cand}.json"
     print(f"base -> {cand}: classit-eval compare exit status {rc[cand]} "

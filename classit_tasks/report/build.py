@@ -13,6 +13,7 @@ from classit_tasks.report import plots, render
 from classit_tasks.report.growth import Pace, pace, pick_axis
 from classit_tasks.report.load import Run
 from classit_tasks.report.scores import Score, Scorer, Settings, ability_scores, table_rows
+from classit_tasks.report.series_report import series_report
 
 AXIS_LABELS = {"words": "words seen", "tokens": "tokens seen", "steps": "training steps", "order": "checkpoint"}
 
@@ -55,6 +56,8 @@ class _Growth:
     images: list[tuple[str, Path]] = field(default_factory=list)
     paces: list[tuple[str, list[Pace], list[str]]] = field(default_factory=list)  # (series, paces, checkpoints)
     notes: list[str] = field(default_factory=list)
+    sections: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # (heading, table): sweep series
+    data: dict = field(default_factory=dict)  # report.json's "series" (sweeps)
 
 
 def series_of(run: Run) -> str:
@@ -71,8 +74,15 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     img = out / "img"
     img.mkdir(parents=True, exist_ok=True)
     scores = _score(runs, options.settings)
-    images = _bar_figures(runs, scores, img)
-    growth = _growth(runs, scores, options.axis, img)
+    sweep = bool(runs) and all(r.sweep is not None for r in runs)
+    # a sweep's bars compare the last checkpoint of each branch (bars of every checkpoint would be unreadable)
+    images = _bar_figures(_branch_ends(runs) if sweep else runs, scores, img)
+    if sweep:  # branch-aware series, pace, forgetting, margins
+        found = series_report(runs, {r.label: scores.top(r.label) for r in runs}, scores.abilities,
+                              options.settings, img, options.axis)
+        growth = _Growth(found.images, [], found.notes, found.sections, found.data)
+    else:
+        growth = _growth(runs, scores, options.axis, img)
     images += growth.images
 
     intro = (f"Scores ×100 (accuracy points, ρ×100); 95% bootstrap percentile CIs over items "
@@ -91,6 +101,14 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     return Report(markdown_text, markdown_path, html_path, json_path, [p for _, p in images])
 
 
+def _branch_ends(runs: list[Run]) -> list[Run]:
+    """The last run of each branch of a sweep (``runs`` are in the sweep's order: branch, then position)."""
+    last: dict[str, Run] = {}
+    for run in runs:
+        last[run.sweep.get("branch") or ""] = run
+    return list(last.values())
+
+
 def _score(runs: list[Run], settings: Settings) -> _Scores:
     rows, abilities = {}, {}
     for run in runs:
@@ -105,7 +123,7 @@ def _bar_figures(runs: list[Run], scores: _Scores, img: Path) -> list[tuple[str,
     images = [("Scores per task", plots.bars({r.label: scores.top(r.label) for r in runs}, img / "tasks.png",
                                              "Scores per task"))]
     for family in scores.families():
-        table = {label: [s for f, s in rows if f == family] for label, rows in scores.abilities.items()}
+        table = {r.label: [s for f, s in scores.abilities[r.label] if f == family] for r in runs}
         if max(len(v) for v in table.values()) > 1:
             name = "abilities_" + family.lower().replace(" ", "_") + ".png"
             images.append((family, plots.bars(table, img / name, family, horizontal=True)))
@@ -190,6 +208,8 @@ def _markdown(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tu
         md += [leaderboard.format_markdown(board).strip(), ""] if board.any_evaluated else []
     for name, paces, labels in growth.paces:
         md += [f"## Growth pace: {name}", "", render.markdown(render.pace_table(paces, labels)), ""]
+    for heading, table in growth.sections:
+        md += [f"## {heading}", "", render.markdown(table), ""]
     md += [f"Note: {n}  " for n in growth.notes] + ([""] if growth.notes else [])
     md += ["## Figures", ""] + [f"![{alt}](img/{p.name})" for alt, p in images] + [""]
     return "\n".join(md)
@@ -213,6 +233,8 @@ def _html(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tuple[
     sections += [(alt, render.html_image(path, alt)) for alt, path in images[1:]]
     for name, paces, labels in growth.paces:
         sections.append((f"Growth pace: {name}", render.html_table(render.pace_table(paces, labels))))
+    for heading, table in growth.sections:
+        sections.append((heading, render.html_table(table)))
     return render.html_page(title, sections)
 
 
@@ -220,12 +242,14 @@ def _json(runs: list[Run], scores: _Scores, growth: _Growth, settings: Settings)
     return {
         "settings": asdict(settings),
         "runs": [{"label": r.label, "files": [str(p) for p in r.results_files], "position": asdict(r.position),
+                  **({"sweep": r.sweep} if r.sweep is not None else {}),
                   "rows": [_score_json(s) for s in scores.rows[r.label]],
                   "abilities": [{"family": f, **_score_json(s)} for f, s in scores.abilities[r.label]],
                   "leaderboard": leaderboard.as_json(_board(r))}
                  for r in runs],
         "pace": [{"series": name, "checkpoints": labels, "abilities": [asdict(p) for p in paces]}
                  for name, paces, labels in growth.paces],
+        **({"series": growth.data} if growth.data else {}),
     }
 
 

@@ -62,8 +62,10 @@ def report_main(argv: list[str]) -> int:
         description="Tables with 95%% bootstrap CIs over items and an HTML report with plots, for lm-eval results "
                     "written with --output_path DIR --log_samples (one folder per model/checkpoint).",
     )
-    parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them")
-    parser.add_argument("--out", default="classit_report", help="output folder (default ./classit_report)")
+    parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them, or the "
+                        "output folder of classit-eval sweep (growth curves, pace, forgetting per series)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default ./classit_report; SWEEP/report for a sweep)")
     parser.add_argument("--label", action="append", default=[], metavar="NAME",
                         help="display name of each run, in order (repeat)")
     parser.add_argument("--x", choices=["words", "tokens", "steps", "order"], default=None,
@@ -81,13 +83,18 @@ def report_main(argv: list[str]) -> int:
         from classit_tasks.report.build import ReportOptions, build_report
         from classit_tasks.report.load import load_runs
 
+        from classit_tasks.report.sweep_runs import is_sweep, load_sweep
+
         settings = _settings(args)
         if args.data_map:
             from classit_tasks.report.data_map_link import attach_data_map, find_data_map
 
             find_data_map(args.data_map)  # fail before anything is written
-        runs = load_runs(args.results)
+        sweep = len(args.results) == 1 and is_sweep(args.results[0])
+        runs = load_sweep(args.results[0]) if sweep else load_runs(args.results)
         _check_runs(runs, settings)
+        if args.out is None:
+            args.out = str(Path(args.results[0]) / "report") if sweep else "classit_report"
         if args.label:
             if len(args.label) != len(runs):
                 raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")

@@ -126,53 +126,24 @@ def _leaf(base: Run, cand: Run, task: str, metric: str, settings: Settings) -> t
     return _LeafResult(agg.point(b), agg.point(c), c_reps - b_reps, None, mcnemar, bi.n, mean_type), null
 
 
-def compare_runs(
-    base: Run,
-    cand: Run,
-    settings: Settings,
-    tasks: list[str] | None = None,
-    detail: bool = False,
-) -> list[Comparison]:
-    """Paired comparison rows: top-level tasks / groups (and every subgroup and leaf with ``detail``)."""
-    selected = None
-    if tasks:
-        selected = [t for t in _leaves_of(base) if any(fnmatch.fnmatch(t, pat) for pat in tasks)]
-        selected += [t for t in _leaves_of(cand) if any(fnmatch.fnmatch(t, pat) for pat in tasks)]
-        if not selected:
-            raise ReportInputError(f"--tasks {' '.join(tasks)}: matches no task of the baseline or the candidate")
-        selected = sorted(set(selected))
-    check_same_items(base, cand, selected)
-    cache: dict[tuple[str, str], tuple[_LeafResult, object]] = {}
+class _Pair:
+    """Paired comparison of two runs, leaf by leaf (cached), and rows over sets of leaves."""
 
-    def leaf(task: str, metric: str, need_null: bool) -> _LeafResult:
+    def __init__(self, base: Run, cand: Run, settings: Settings):
+        self.base, self.cand, self.settings = base, cand, settings
+        self.cache: dict[tuple[str, str], tuple[_LeafResult, object]] = {}
+
+    def leaf(self, task: str, metric: str, need_null: bool) -> _LeafResult:
         key = (task, metric)
-        if key not in cache:
-            cache[key] = _leaf(base, cand, task, metric, settings)
-        result, null = cache[key]
+        if key not in self.cache:
+            self.cache[key] = _leaf(self.base, self.cand, task, metric, self.settings)
+        result, null = self.cache[key]
         if need_null and result.null is None:
             result.null = null()
         return result
 
-    rows: list[Comparison] = []
-
-    def visit(name: str, depth: int) -> None:
-        leaves = [t for t in base.leaves(name) if selected is None or t in selected]
-        if not leaves:
-            return
-        children = base.group_subtasks.get(name)
-        if children is not None and not base.metrics_of(name):
-            for child in children:
-                visit(child, depth)
-            return
-        for metric in headline_metrics(base, name, settings.metric):
-            scored = [t for t in leaves if _has_values(t, metric)]
-            if scored:  # leaves neither run has per-item values for (a task not evaluated) are left out
-                rows.append(_row(name, scored, metric, depth))
-        if detail and children:
-            for child in children:
-                visit(child, depth + 1)
-
-    def _has_values(task: str, metric: str) -> bool:
+    def has_values(self, task: str, metric: str) -> bool:
+        base, cand = self.base, self.cand
         per_item = item_metric(base, task, metric)
         in_base = per_item in base.items[task].values
         in_cand = per_item in cand.items[task].values
@@ -181,14 +152,15 @@ def compare_runs(
             raise ReportInputError(f"{missing.path}: field '{per_item}' missing from the samples of {task}")
         return in_base
 
-    def _row(name: str, leaves: list[str], metric: str, depth: int) -> Comparison:
+    def row(self, name: str, leaves: list[str], metric: str, depth: int) -> Comparison:
+        base, settings = self.base, self.settings
         group = leaves != [name]
-        if any(run.items[t].nonfinite for t in leaves for run in (base, cand)):  # --allow-nan: shown, never passes
-            return nonfinite_row(name, metric, leaves, depth, base, cand)
-        parts = [leaf(t, metric, False) for t in leaves]
+        if any(run.items[t].nonfinite for t in leaves for run in (base, self.cand)):  # --allow-nan: never passes
+            return nonfinite_row(name, metric, leaves, depth, base, self.cand)
+        parts = [self.leaf(t, metric, False) for t in leaves]
         mean_type = all(p.mean_type for p in parts)
         if mean_type and (group or parts[0].mcnemar is None):
-            parts = [leaf(t, metric, True) for t in leaves]
+            parts = [self.leaf(t, metric, True) for t in leaves]
         scale = M.scale(metric)
         b_val = float(np.mean([p.base for p in parts]))
         c_val = float(np.mean([p.cand for p in parts]))
@@ -217,6 +189,57 @@ def compare_runs(
             ci_low=low * scale, ci_high=high * scale, p_value=p_value, test=test, depth=depth,
             higher_is_better=higher_is_better, details=details,
         )
+
+
+def compare_leaf_sets(base: Run, cand: Run, sets: list[tuple[str, list[str], str]],
+                      settings: Settings) -> list[Comparison]:
+    """Paired comparison rows of named sets of leaf tasks, e.g. abilities: (name, leaves, metric) each."""
+    leaves = sorted({t for _, ts, _ in sets for t in ts})
+    check_same_items(base, cand, leaves)
+    pair = _Pair(base, cand, settings)
+    rows = []
+    for name, ts, metric in sets:
+        scored = [t for t in ts if t in base.items and pair.has_values(t, metric)]
+        if scored:
+            rows.append(pair.row(name, scored, metric, 0))
+    return rows
+
+
+def compare_runs(
+    base: Run,
+    cand: Run,
+    settings: Settings,
+    tasks: list[str] | None = None,
+    detail: bool = False,
+) -> list[Comparison]:
+    """Paired comparison rows: top-level tasks / groups (and every subgroup and leaf with ``detail``)."""
+    selected = None
+    if tasks:
+        selected = [t for t in _leaves_of(base) if any(fnmatch.fnmatch(t, pat) for pat in tasks)]
+        selected += [t for t in _leaves_of(cand) if any(fnmatch.fnmatch(t, pat) for pat in tasks)]
+        if not selected:
+            raise ReportInputError(f"--tasks {' '.join(tasks)}: matches no task of the baseline or the candidate")
+        selected = sorted(set(selected))
+    check_same_items(base, cand, selected)
+    pair = _Pair(base, cand, settings)
+    rows: list[Comparison] = []
+
+    def visit(name: str, depth: int) -> None:
+        leaves = [t for t in base.leaves(name) if selected is None or t in selected]
+        if not leaves:
+            return
+        children = base.group_subtasks.get(name)
+        if children is not None and not base.metrics_of(name):
+            for child in children:
+                visit(child, depth)
+            return
+        for metric in headline_metrics(base, name, settings.metric):
+            scored = [t for t in leaves if pair.has_values(t, metric)]
+            if scored:  # leaves neither run has per-item values for (a task not evaluated) are left out
+                rows.append(pair.row(name, scored, metric, depth))
+        if detail and children:
+            for child in children:
+                visit(child, depth + 1)
 
     for root in base.roots():
         visit(root, 0)

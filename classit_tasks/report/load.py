@@ -38,6 +38,7 @@ class TaskItems:
     targets: list[str]
     n_options: int | None = None
     nonfinite: list[str] = field(default_factory=list)  # "doc_id N: metric=nan" for NaN/inf per-item scores
+    margin: np.ndarray | None = None  # per item: log-prob of the gold option minus the best other one (choices)
 
     @property
     def n(self) -> int:
@@ -63,6 +64,7 @@ class Run:
     items: dict[str, TaskItems] = field(default_factory=dict)
     model_path: str | None = None
     position: Position = field(default_factory=Position)
+    sweep: dict | None = None  # the checkpoint's entry in a sweep's sweep.json (classit_tasks.sweep)
 
     def leaves(self, name: str) -> list[str]:
         """Leaf tasks under a group (the task itself when it is a leaf)."""
@@ -175,7 +177,8 @@ def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
     if isinstance(arguments, dict) and len(arguments) > 1:
         n_options = len(arguments)
     targets = [str(r.get("target")) for r in rows]
-    return TaskItems(task, path, keys, values, meta, targets, n_options, nonfinite)
+    margin = option_margins(rows) if "acc" in metrics else None
+    return TaskItems(task, path, keys, values, meta, targets, n_options, nonfinite=nonfinite, margin=margin)
 
 
 def _nonfinite(value: Any) -> bool:
@@ -198,6 +201,26 @@ def refuse_nonfinite(runs: list[Run], allow: bool) -> None:
                     f"{items.path}: {task}: {items.nonfinite[0]} ({len(items.nonfinite)} non-finite item score(s)); "
                     "the model produced NaN/inf: re-evaluate, or pass --allow-nan to report the task without a value"
                 )
+
+
+def option_margins(rows: list[dict]) -> np.ndarray | None:
+    """Per item, log p(gold option) - max log p(other option), from lm-eval's ``filtered_resps`` (one
+    (log-likelihood, is_greedy) pair per option) and the gold index ``target``; None unless every item has them."""
+    out = np.empty(len(rows))
+    for i, r in enumerate(rows):
+        resps, target = r.get("filtered_resps"), r.get("target")
+        if isinstance(target, str) and target.isdigit():
+            target = int(target)
+        if not isinstance(resps, list) or len(resps) < 2 or not isinstance(target, int) or isinstance(target, bool):
+            return None
+        try:
+            lls = [float(x[0] if isinstance(x, (list, tuple)) else x) for x in resps]
+        except (TypeError, ValueError):
+            return None
+        if not 0 <= target < len(lls):
+            return None
+        out[i] = lls[target] - max(v for j, v in enumerate(lls) if j != target)
+    return out
 
 
 def _model_path(data: dict) -> str | None:

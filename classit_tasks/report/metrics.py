@@ -143,7 +143,7 @@ def from_callable(name: str, fn: Callable[[list], Any]) -> Aggregation:
 # ---------------------------------------------------------------------------------------------------- display
 # Scores are shown ×100 (the leaderboard convention: accuracy in points, ρ×100); metrics listed here are already
 # on their display scale (counts, ΔR² computed as 100·ΔR²/(1−R²_base)).
-UNSCALED = {"ties", "eye_tracking", "self_paced_reading", "reading", "surprisal", "classit_hf_scored"}
+UNSCALED = {"ties", "eye_tracking", "self_paced_reading", "reading", "surprisal", "classit_hf_scored", "margin"}
 
 
 def scale(metric: str) -> float:

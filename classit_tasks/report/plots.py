@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from classit_tasks.report.scores import Score
 
@@ -23,6 +24,14 @@ def short(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix):]
     return name
+
+
+def _amount(v: float) -> str:
+    """Tick labels of a words / tokens axis: 50K, 2M, 1B."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(v) >= size:
+            return f"{v / size:g}{unit}"
+    return f"{v:g}"
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -130,10 +139,14 @@ def growth(
     curves: dict[str, dict[str, list[tuple[float, Score]]]], axis_label: str, path: Path, title: str,
     log_x: bool = True,
     legend_each: bool = False,
+    marks: dict[str, list[float]] | None = None,
+    colors: dict[str, str] | None = None,
+    y_label: str = "points",
 ) -> Path:
     """Small multiples, one panel per task / ability: score vs position, one line (with CI band) per series.
 
-    ``curves[panel][series] = [(x, score), ...]`` sorted by x.
+    ``curves[panel][series] = [(x, score), ...]`` sorted by x; ``marks[series]``: positions of stage switches,
+    drawn as dotted vertical lines in the series' colour (``colors[series]``, default: by order).
     """
     panels = list(curves)
     cols = min(3, len(panels))
@@ -149,8 +162,10 @@ def growth(
             has_data = has_data or bool(np.isfinite(ys).any())
             lo = np.array([s.shown(s.ci[0]) for _, s in points])
             hi = np.array([s.shown(s.ci[1]) for _, s in points])
-            color = COLORS[j % len(COLORS)]
+            color = (colors or {}).get(series, COLORS[j % len(COLORS)])
             ax.plot(xs, ys, marker="o", markersize=3, color=color, label=series)
+            for x_mark in (marks or {}).get(series, []):
+                ax.axvline(x_mark, color=color, linestyle=":", linewidth=1, alpha=0.8)
             if np.isfinite(lo).all() and np.isfinite(hi).all():
                 ax.fill_between(xs, lo, hi, color=color, alpha=0.15, linewidth=0)
             chance = next((s.shown(s.chance) for _, s in points if s.chance is not None), chance)
@@ -160,11 +175,14 @@ def growth(
             ax.text(0.5, 0.5, "no score", ha="center", va="center", transform=ax.transAxes, fontsize=8)
         elif log_x:
             ax.set_xscale("log")
+            ax.minorticks_off()  # minor log ticks cost most of a figure's drawing time and add nothing here
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _amount(v)))
         ax.set_title(short(panel), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if p % cols == 0:
-            ax.set_ylabel("points", fontsize=8)
+            ax.set_ylabel(y_label, fontsize=8)
         if p >= len(panels) - cols:
             ax.set_xlabel(axis_label, fontsize=8)
         if (p == 0 or legend_each) and len(curves[panel]) > 1:
