@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tests.test_finetune_e2e import EVAL_DATA, build_tiny_checkpoint, needs_data
+from test_finetune_e2e import EVAL_DATA, build_tiny_checkpoint, needs_data
 
 EPOCHS = 3
 SEED = 7

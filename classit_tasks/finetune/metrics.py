@@ -60,9 +60,20 @@ def _from_confusion(metric: str, cm: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown metric '{metric}'")
 
 
+def seed_ci(values: list[float], level: float = 0.95) -> tuple[float, float]:
+    """Student-t confidence interval of the mean over seeds: mean ± t_{(1+level)/2, n-1} · sd / sqrt(n)."""
+    from scipy.stats import t
+
+    n = len(values)
+    mean, sd = float(np.mean(values)), float(np.std(values, ddof=1))
+    half = float(t.ppf((1 + level) / 2, n - 1)) * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
 def summarize(per_seed: list[dict[str, float]], metrics: tuple[str, ...]) -> dict[str, float]:
     """lm-eval-style ``"<metric>,none"`` keys: mean over seeds; stderr = mean of the per-seed item stderrs;
-    ``<metric>_seed_std`` = sample std over seeds (only with several seeds)."""
+    with several seeds also ``<metric>_seed_std`` (sample std over seeds) and ``<metric>_seed_ci_low`` /
+    ``_seed_ci_high`` (95% Student-t interval of the mean over seeds)."""
     out: dict[str, float] = {}
     for m in metrics:
         values = [r[m] for r in per_seed]
@@ -70,4 +81,5 @@ def summarize(per_seed: list[dict[str, float]], metrics: tuple[str, ...]) -> dic
         out[f"{m}_stderr,none"] = float(np.mean([r[f"{m}_stderr"] for r in per_seed]))
         if len(values) > 1:
             out[f"{m}_seed_std,none"] = float(np.std(values, ddof=1))
+            out[f"{m}_seed_ci_low,none"], out[f"{m}_seed_ci_high,none"] = seed_ci(values)
     return out
