@@ -1,0 +1,164 @@
+"""Seeds as an axis, batching of the default mode, GLUE coverage, the 2025 BLiMP field view, summaries."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pytest
+import yaml
+from conftest import TASK_DIR
+
+
+# ------------------------------------------------------------------------------------------------------- --seeds
+@pytest.mark.parametrize("text,message", [
+    ("1,2,1", "seed 1 is given twice"),
+    ("1,two", "'two' is not an integer"),
+    ("1.5", "'1.5' is not an integer"),
+    ("", "at least one integer seed"),
+    ("1,,2", "empty item"),
+    ("-3", "outside"),
+])
+def test_bad_seeds_are_one_line_errors_naming_the_flag(text, message):
+    from classit_tasks.finetune.seeds import parse_seeds
+
+    with pytest.raises(ValueError, match=message) as err:
+        parse_seeds(text)
+    assert str(err.value).startswith("--seeds:") and "\n" not in str(err.value)
+    assert parse_seeds(" 3, 1 ,2") == (3, 1, 2)
+
+
+def test_bad_seeds_exit_2_before_anything_runs(tmp_path, capsys):
+    from classit_tasks.finetune.cli import main
+
+    code = main(["--model_args", f"pretrained={tmp_path}", "--tasks", "wsc", "--seeds", "1,1",
+                 "--output_path", str(tmp_path / "out")])
+    assert code == 2 and not (tmp_path / "out").exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--seeds: seed 1 is given twice" in err[0]
+
+
+def test_seed_ci_is_the_student_t_interval():
+    from scipy.stats import t
+
+    from classit_tasks.finetune import metrics as M
+
+    values = [0.5, 0.6, 0.7]
+    lo, hi = M.seed_ci(values)
+    half = t.ppf(0.975, 2) * np.std(values, ddof=1) / math.sqrt(3)
+    assert lo == pytest.approx(0.6 - half) and hi == pytest.approx(0.6 + half)
+    runs = [{"acc": v, "acc_stderr": 0.01} for v in values]
+    out = M.summarize(runs, ("acc",))
+    assert out["acc_seed_ci_low,none"] == pytest.approx(lo) and out["acc_seed_ci_high,none"] == pytest.approx(hi)
+
+
+def test_seed_table_lists_mean_std_ci_and_each_seed():
+    from classit_tasks.finetune.seeds import seed_table
+
+    results = {"results": {"classit_glue_rte": {"score,none": 0.6, "score_seed_std,none": 0.1,
+                                                "score_seed_ci_low,none": 0.35, "score_seed_ci_high,none": 0.85}},
+               "finetune": {"classit_glue_rte": {"selection_metric": "acc",
+                                                 "per_seed": [{"acc": 0.5}, {"acc": 0.6}, {"acc": 0.7}]}}}
+    text = seed_table(results)
+    assert "| classit_glue_rte | acc | 3 | 60.00 | 10.00 | [35.00, 85.00] | 50.00, 60.00, 70.00 |" in text
+    results["finetune"]["classit_glue_rte"]["per_seed"] = [{"acc": 0.5}]
+    assert seed_table(results) == ""
+
+
+def test_worker_plan_splits_the_cores():
+    from classit_tasks.finetune.seeds import plan_workers
+
+    workers, threads = plan_workers(2, 6, "cpu")
+    assert workers == 2 and threads >= 1
+    assert plan_workers(8, 3, "cpu")[0] == 3  # never more workers than runs
+
+
+# ---------------------------------------------------------------------------------------------------- batching
+def test_length_grouped_batches_are_drop_last_random_and_tight():
+    from classit_tasks.finetune.batching import LengthGroupedBatches, length_order
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 200, size=1000).tolist()
+    sampler = LengthGroupedBatches(lengths, 32, seed=3, group_batches=10)
+    epoch1, epoch2 = list(sampler), list(sampler)
+    assert len(epoch1) == len(sampler) == 1000 // 32
+    assert all(len(b) == 32 for b in epoch1)
+    flat = [i for b in epoch1 for i in b]
+    assert len(set(flat)) == len(flat) == 31 * 32  # drop_last: each item at most once
+    assert epoch1 != epoch2  # a new order every epoch
+    assert list(LengthGroupedBatches(lengths, 32, seed=3, group_batches=10)) == epoch1  # reproducible from the seed
+
+    def padding(batches):
+        real = sum(lengths[i] for b in batches for i in b)
+        total = sum(max(lengths[i] for i in b) * len(b) for b in batches)
+        return 1 - real / total
+
+    random_batches = [list(range(k * 32, (k + 1) * 32)) for k in range(31)]
+    assert padding(epoch1) < 0.1 < padding(random_batches)
+    order = length_order(lengths)
+    assert [lengths[i] for i in order] == sorted(lengths, reverse=True)
+
+
+def test_pad_stats_count_real_and_padded_slots():
+    from classit_tasks.finetune.batching import PadStats, make_collate
+
+    stats = PadStats()
+    batch = make_collate(0, "right", stats)([([1, 2, 3], 0), ([4], 1)])
+    assert batch["input_ids"].tolist() == [[1, 2, 3], [4, 0, 0]]
+    assert (stats.real, stats.padded) == (4, 2) and stats.padding_fraction == pytest.approx(2 / 6)
+
+
+# ------------------------------------------------------------------------------------------------ GLUE coverage
+def test_glue_group_says_what_it_covers_and_gives_the_leaderboard_mean():
+    from classit_tasks.finetune.results import group_results
+    from classit_tasks.summary import format_summary
+
+    per_task = {f"classit_glue_{t}": {"score,none": s, "score_stderr,none": 0.01, "acc,none": s,
+                                      "acc_stderr,none": 0.01}
+                for t, s in (("rte", 0.6), ("wsc", 0.7), ("mrpc", 0.8), ("qqp", 0.5), ("mnli", 0.4))}
+    group = group_results(per_task)
+    assert group["score,none"] == pytest.approx(0.6)
+    assert group["score_leaderboard,none"] == pytest.approx(3.0 / 7)
+    assert group["tasks_evaluated,none"] == 5 and group["alias"] == "classit_glue (partial)"
+    results = {"results": {"classit_glue": group, **per_task}, "group_subtasks": {"classit_glue": list(per_task)}}
+    text = format_summary(results)
+    assert "| classit_glue | 0 | score | 60.00 |" in text
+    assert ("classit_glue: PARTIAL, mean of 5 of 7 tasks (rte, wsc, mrpc, qqp, mnli) = 60.00; missing boolq, "
+            "multirc; leaderboard average (missing = 0) = 42.86") in text
+
+
+# ------------------------------------------------------------------------------------------- summaries, any set
+def test_summary_for_wug_alone_and_reading_alone():
+    from classit_tasks.summary import summary_rows
+
+    wug = {"results": {"classit_wug": {"alias": "classit_wug"},
+                       "classit_wug_adj_nominalization": {"spearman,none": 0.3},
+                       "classit_wug_past_tense": {"spearman,none": 0.1}},
+           "group_subtasks": {"classit_wug": ["classit_wug_adj_nominalization", "classit_wug_past_tense"]},
+           "n-samples": {"classit_wug_adj_nominalization": {"effective": 200}}}
+    rows = {name: score for name, _, _, score, _ in summary_rows(wug)}
+    assert rows == {"classit_wug_adj_nominalization": pytest.approx(30.0), "classit_wug_past_tense": pytest.approx(10.0)}
+    reading = {"results": {"classit_reading": {"eye_tracking,none": 1.5}}, "group_subtasks": {},
+               "n-samples": {"classit_reading": {"effective": 1726}}}
+    assert summary_rows(reading) == [("classit_reading", 1726, "eye_tracking", 1.5, None)]
+
+
+# ---------------------------------------------------------------------------------------- BLiMP 2025 field view
+def test_blimp_field_view_2025_has_the_four_official_fields():
+    sys.path.insert(0, str(TASK_DIR / "blimp"))
+    from _generate_configs import PARADIGMS
+
+    for suffix in ("", "_fast"):
+        top = yaml.safe_load((TASK_DIR / "blimp" / f"_classit_blimp{suffix}_by_field_2025.yaml").read_text())
+        assert top["task"] == [f"classit_blimp{suffix}_field2025_{f}"
+                               for f in ("morphology", "semantics", "syntax", "syntax-semantics")]
+        members = []
+        for name in top["task"]:
+            field = name.rsplit("field2025_", 1)[1]
+            group = yaml.safe_load((TASK_DIR / "blimp" / f"_group_field2025{suffix}_{field}.yaml").read_text())
+            assert group["group_alias"] == field.replace("syntax-semantics", "syntax/semantics")
+            members += group["task"]
+        assert sorted(members) == sorted(f"classit_blimp{suffix}_{p}" for p in PARADIGMS)  # each paradigm once
+    merged = yaml.safe_load((TASK_DIR / "blimp" / "_group_field2025_syntax-semantics.yaml").read_text())["task"]
+    assert len(merged) == sum(f in ("syntax_semantics", "syntax/semantics") for f, _ in PARADIGMS.values()) == 14
