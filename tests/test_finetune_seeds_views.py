@@ -162,3 +162,38 @@ def test_blimp_field_view_2025_has_the_four_official_fields():
         assert sorted(members) == sorted(f"classit_blimp{suffix}_{p}" for p in PARADIGMS)  # each paradigm once
     merged = yaml.safe_load((TASK_DIR / "blimp" / "_group_field2025_syntax-semantics.yaml").read_text())["task"]
     assert len(merged) == sum(f in ("syntax_semantics", "syntax/semantics") for f, _ in PARADIGMS.values()) == 14
+
+
+# ---------------------------------------------------------------------------------- compare: seeds per arm
+def test_compare_accepts_several_seed_runs_per_arm(tmp_path, capsys):
+    import json
+
+    from classit_tasks.report.cli import compare_main
+    from classit_tasks.report.synthetic import accuracy_pair, write_run
+
+    leaves = [f"classit_blimp_fast_p{k}" for k in range(3)]
+    groups = {"classit_blimp_fast": leaves}
+    rng = np.random.default_rng(0)
+    base_dirs, cand_dirs, base_acc, cand_acc = [], [], [], []
+    for seed in range(3):
+        base, cand = {}, {}
+        for task in leaves:
+            b, c = accuracy_pair(rng, 200, accuracy=0.7, delta=-0.1)
+            base[task], cand[task] = {"acc": b}, {"acc": c}
+        base_acc.append(np.mean([v["acc"].mean() for v in base.values()]))
+        cand_acc.append(np.mean([v["acc"].mean() for v in cand.values()]))
+        base_dirs.append(write_run(tmp_path / f"b{seed}", f"runs/base/seed{seed}", base, groups))
+        cand_dirs.append(write_run(tmp_path / f"c{seed}", f"runs/cand/seed{seed}", cand, groups))
+    out = tmp_path / "cmp.json"
+    code = compare_main(["--baseline", *map(str, base_dirs), "--candidate", *map(str, cand_dirs),
+                         "--json", str(out), "--iters", "300"])
+    assert code == 1  # a 10-point drop in every seed: a regression
+    report = json.loads(out.read_text())
+    row = report["tasks"][0]
+    assert row["baseline"] == pytest.approx(100 * np.mean(base_acc))  # the mean over the seed runs
+    assert row["candidate"] == pytest.approx(100 * np.mean(cand_acc))
+    assert "mean of 3 seed runs" in report["baseline"]["label"] and len(report["baseline"]["files"]) == 3
+    # seed runs of one arm on different items are refused
+    other = write_run(tmp_path / "x", "runs/base/seedx", {t: {"acc": np.ones(150)} for t in leaves}, groups)
+    assert compare_main(["--baseline", str(base_dirs[0]), str(other), "--candidate", str(cand_dirs[0])]) == 2
+    assert "seed runs of one arm must score the same items" in capsys.readouterr().err
