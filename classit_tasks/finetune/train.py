@@ -135,13 +135,12 @@ def seed_everything(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def _check_positions(task: GlueTask, backbone, max_length: int) -> int:
+def _check_positions(task: GlueTask, backbone, max_length: int) -> tuple[int, int | None]:
+    """(the length inputs are truncated to, the model's positions when they are fewer than ``max_length``)."""
     positions = max_positions_of(backbone)
     if positions is not None and positions < max_length:
-        logger.warning("%s: --max_length %d exceeds the model's %d positions; inputs are truncated to %d tokens",
-                       task.task_name, max_length, positions, positions)
-        return positions
-    return max_length
+        return positions, positions
+    return max_length, None
 
 
 def finetune_seed(
@@ -166,7 +165,7 @@ def finetune_seed(
     seed_everything(seed)
     backbone = load_backbone(pretrained, cfg.dtype, **model_kwargs)
     fit_embeddings(backbone, tokenizer)
-    max_length = _check_positions(task, backbone, cfg.max_length)
+    max_length, capped = _check_positions(task, backbone, cfg.max_length)
     model = SequenceClassifier(backbone, hidden_size_of(backbone), task.num_labels, cfg.pooling, cfg.dropout)
     model.head.float()
 
@@ -184,6 +183,11 @@ def finetune_seed(
                             f"{batch_size} (batches are drop_last)")
     report = encode(task, data.report, tokenizer, max_length)
     select = encode(task, data.select, tokenizer, max_length) if data.select is not None else None
+    if capped is not None:
+        at_limit = sum(n >= max_length for part in (train, report, select) if part is not None for n in part.lengths())
+        logger.warning("%s: --max_length %d exceeds the model's %d positions (%s); inputs truncated to %d tokens "
+                       "(%d item(s) of %s reach that length)", task.task_name, cfg.max_length, capped,
+                       f"{pretrained}/config.json", capped, at_limit, data.files.get("train", "the task's files"))
     train_stats = PadStats()
     collate = make_collate(tokenizer.pad_token_id, cfg.padding_side)
     train_collate = make_collate(tokenizer.pad_token_id, cfg.padding_side, train_stats)
