@@ -69,7 +69,8 @@ def official_runs(args, model: Path, task: str, data: Path, work: Path, env: dic
         out_dir = work / f"official_{task}_{seed}"
         out_dir.mkdir(parents=True)
         argv = [args.official_python, "-m", "evaluation_pipeline.finetune.run", "--model_name_or_path", str(model),
-                "--train_data", str(folder / f"{task}.train.jsonl"), "--valid_data", str(folder / f"{task}.valid.jsonl"),
+                "--train_data", str(folder / f"{task}.train.jsonl"),
+                "--valid_data", str(folder / f"{task}.valid.jsonl"),
                 "--predict_data", str(folder / f"{task}.valid.jsonl"), "--task", task, "--num_labels", str(labels),
                 "--batch_size", str(BATCH.get(task, 32)), "--learning_rate", "3e-5", "--num_epochs", str(args.epochs),
                 "--sequence_length", "512", "--results_dir", str(out_dir / "results"), "--metrics", *metrics,

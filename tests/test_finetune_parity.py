@@ -126,6 +126,7 @@ def classit_parity_run(ckpt, seed: int, epochs: int):
     return finetune_seed(data, str(ckpt), tokenizer, {}, cfg, seed, make_accelerator("cpu"))
 
 
+@pytest.mark.slow
 @needs_data
 def test_parity_run_is_the_2025_run_bit_for_bit(ckpt):
     ref = reference_2025(ckpt, SEED, EPOCHS)

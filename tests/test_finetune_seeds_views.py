@@ -138,7 +138,8 @@ def test_summary_for_wug_alone_and_reading_alone():
            "group_subtasks": {"classit_wug": ["classit_wug_adj_nominalization", "classit_wug_past_tense"]},
            "n-samples": {"classit_wug_adj_nominalization": {"effective": 200}}}
     rows = {name: score for name, _, _, score, _ in summary_rows(wug)}
-    assert rows == {"classit_wug_adj_nominalization": pytest.approx(30.0), "classit_wug_past_tense": pytest.approx(10.0)}
+    assert rows == {"classit_wug_adj_nominalization": pytest.approx(30.0),
+                    "classit_wug_past_tense": pytest.approx(10.0)}
     reading = {"results": {"classit_reading": {"eye_tracking,none": 1.5}}, "group_subtasks": {},
                "n-samples": {"classit_reading": {"effective": 1726}}}
     assert summary_rows(reading) == [("classit_reading", 1726, "eye_tracking", 1.5, None)]
@@ -244,6 +245,7 @@ def test_short_model_and_no_pad_token_are_named_and_the_run_completes(short_ckpt
     assert result["config"]["pad_token_source"] == "eos_token"
 
 
+@pytest.mark.slow
 def test_parallel_seed_workers_give_the_sequential_results(tmp_path):
     """--seeds 1,2 on two worker processes = the same two runs one after another in this process."""
     import json as _json

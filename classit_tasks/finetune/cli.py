@@ -202,8 +202,8 @@ def run(args: argparse.Namespace) -> int:
     pad_source = ensure_pad_token(tokenizer)
     if pad_source != "pad_token" and accelerator.is_main_process:
         print(f"{PROG}: note: {tokenizer_path}: the tokenizer has no pad token; padding with "
-              f"{pad_source.replace('_token', '')} {tokenizer.pad_token!r} (id {tokenizer.pad_token_id}), masked out of "
-              "attention and pooling (the 2025 code stops here)", file=sys.stderr)
+              f"{pad_source.replace('_token', '')} {tokenizer.pad_token!r} (id {tokenizer.pad_token_id}), masked out "
+              "of attention and pooling (the 2025 code stops here)", file=sys.stderr)
     cfg.dtype = str(model_args.get("dtype", cfg.dtype))
 
     jobs = [(name, seed) for name in prepared for seed in cfg.seeds]
