@@ -1,4 +1,4 @@
-"""``--parity`` is the 2025 fine-tuning run, bit for bit, for a given seed.
+"""``--parity`` is the 2025 fine-tuning run, bit for bit, for a given seed (3 epochs of WSC and of RTE).
 
 The reference below re-implements, independently of classit, what ``babylm/evaluation-pipeline-2025``'s
 ``finetune/run.py`` + ``trainer.py`` do with random numbers (read from that code, not copied): ``seed_everything``
@@ -28,22 +28,28 @@ EPOCHS = 3
 SEED = 7
 
 
-def wsc_texts(path) -> tuple[list[tuple[str, str]], list[int]]:
+def pair_texts(task: str, path, limit: int | None) -> tuple[list[tuple[str, str]], list[int]]:
+    """(text_a, text_b) and labels of WSC or RTE, built as the 2025 ``Dataset`` builds them."""
     texts, labels = [], []
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             d = json.loads(line)
-            texts.append((f'Does "{d["span2_text"]}" refer to "{d["span1_text"]}" in this passage?', d["text"]))
+            if task == "wsc":
+                texts.append((f'Does "{d["span2_text"]}" refer to "{d["span1_text"]}" in this passage?', d["text"]))
+            else:
+                texts.append((d["sentence1"], d["sentence2"]))
             labels.append(int(d["label"]))
-    return texts, labels
+    return texts[:limit], labels[:limit]
 
 
-def reference_2025(ckpt, seed: int, epochs: int, skip_iterator_seed: bool = False) -> dict:
+def reference_2025(ckpt, task: str, seed: int, epochs: int, limit: int | None = None,
+                   skip_iterator_seed: bool = False) -> dict:
     """The 2025 loop's use of random numbers, re-implemented (``skip_iterator_seed`` breaks it on purpose)."""
     from transformers import AutoModel, AutoTokenizer
 
-    train_texts, train_labels = wsc_texts(EVAL_DATA / "full_eval" / "glue_filtered" / "wsc.train.jsonl")
-    valid_texts, valid_labels = wsc_texts(EVAL_DATA / "full_eval" / "glue_filtered" / "wsc.valid.jsonl")
+    folder = EVAL_DATA / "full_eval" / "glue_filtered"
+    train_texts, train_labels = pair_texts(task, folder / f"{task}.train.jsonl", limit)
+    valid_texts, valid_labels = pair_texts(task, folder / f"{task}.valid.jsonl", limit)
     random.seed(seed)
     torch.manual_seed(seed)
     backbone = AutoModel.from_pretrained(str(ckpt))
@@ -99,9 +105,21 @@ def reference_2025(ckpt, seed: int, epochs: int, skip_iterator_seed: bool = Fals
     return {"losses": losses, "accs": accs, "best_epoch": best_epoch, "preds": best_preds}
 
 
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    return build_tiny_checkpoint(tmp_path_factory.mktemp("parity") / "ckpt")
+def build_gpt2_checkpoint(out_dir):
+    """A tiny GPT-2 (dropout 0.1 in embeddings, attention and residuals) whose GPT-2-style tokenizer adds no BOS,
+    so token 0 differs between inputs, with ``<|endoftext|>`` as its pad token (the 2025 code needs one)."""
+    from tiny_models import build_model, build_tokenizer
+
+    tokenizer = build_tokenizer("nobos", out_dir)
+    tokenizer.pad_token = tokenizer.eos_token
+    build_model(tokenizer, out_dir, arch="gpt2")
+    return out_dir
+
+
+@pytest.fixture(scope="module", params=["gpt2-nobos", "llama-bos"])
+def ckpt(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("parity") / request.param
+    return build_gpt2_checkpoint(folder) if request.param == "gpt2-nobos" else build_tiny_checkpoint(folder)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -112,36 +130,45 @@ def _one_thread():
     torch.set_num_threads(before)
 
 
-def classit_parity_run(ckpt, seed: int, epochs: int):
+def classit_parity_run(ckpt, task: str, seed: int, epochs: int, limit: int | None = None):
     from classit_tasks.finetune.cli import make_accelerator, prepare_data
     from classit_tasks.finetune.config import FinetuneConfig
     from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
     from classit_tasks.finetune.tasks import TASKS
     from classit_tasks.finetune.train import finetune_seed
 
-    cfg = FinetuneConfig.babylm2025(epochs=epochs, seeds=(seed,))
-    data = prepare_data(TASKS["wsc"], cfg, str(EVAL_DATA))
+    cfg = FinetuneConfig.babylm2025(epochs=epochs, seeds=(seed,), limit=limit)
+    data = prepare_data(TASKS[task], cfg, str(EVAL_DATA))
     tokenizer = load_tokenizer(str(ckpt), cfg.padding_side)
     ensure_pad_token(tokenizer)
     return finetune_seed(data, str(ckpt), tokenizer, {}, cfg, seed, make_accelerator("cpu"))
 
 
+# WSC in full (17 steps an epoch) with the BOS-adding Llama; the first 192 RTE items (6 steps an epoch) with the
+# no-BOS GPT-2, whose token 0 (the first word of sentence1) differs between items, so predictions are not constant.
+CASES = {"llama-bos": ("wsc", None, 17), "gpt2-nobos": ("rte", 192, 6)}
+
+
 @pytest.mark.slow
 @needs_data
 def test_parity_run_is_the_2025_run_bit_for_bit(ckpt):
-    ref = reference_2025(ckpt, SEED, EPOCHS)
-    run = classit_parity_run(ckpt, SEED, EPOCHS)
-    assert len(run.step_losses) == len(ref["losses"]) == EPOCHS * (554 // 32)
+    task, limit, steps = CASES[ckpt.name]
+    ref = reference_2025(ckpt, task, SEED, EPOCHS, limit)
+    run = classit_parity_run(ckpt, task, SEED, EPOCHS, limit)
+    assert len(run.step_losses) == len(ref["losses"]) == EPOCHS * steps
     assert run.step_losses == ref["losses"]  # exact float equality, every step
     assert run.selection_scores == ref["accs"]
     assert run.best_epoch == ref["best_epoch"]
     assert np.array_equal(run.preds, ref["preds"])
     assert run.scores["acc"] == ref["accs"][ref["best_epoch"] - 1]
+    if ckpt.name == "gpt2-nobos":
+        assert len(set(run.preds.tolist())) > 1  # a real run, not one collapsed to a constant class
 
 
 @needs_data
-def test_reference_is_sensitive_to_one_missing_draw(ckpt):
+def test_reference_is_sensitive_to_one_missing_draw(tmp_path):
     """The comparison above can fail: one random draw fewer per epoch gives another run."""
-    ref = reference_2025(ckpt, SEED, 1)
-    broken = reference_2025(ckpt, SEED, 1, skip_iterator_seed=True)
+    ckpt = build_gpt2_checkpoint(tmp_path / "gpt2-nobos")
+    ref = reference_2025(ckpt, "rte", SEED, 1, 96)
+    broken = reference_2025(ckpt, "rte", SEED, 1, 96, skip_iterator_seed=True)
     assert ref["losses"] != broken["losses"]
