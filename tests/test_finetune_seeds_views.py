@@ -271,3 +271,29 @@ def test_parallel_seed_workers_give_the_sequential_results(tmp_path):
         assert a["step_train_loss"] == pytest.approx(b["step_train_loss"], rel=1e-5)
     assert par["finetune"]["classit_glue_wsc"]["per_seed"][0]["step_train_loss"] != \
         par["finetune"]["classit_glue_wsc"]["per_seed"][1]["step_train_loss"]  # two seeds, two runs
+
+
+def test_micro_batches_trim_padding_and_sum_to_the_batch_gradient():
+    import torch
+    from transformers import LlamaConfig, LlamaModel
+
+    from classit_tasks.finetune.batching import make_collate, micro_batches
+    from classit_tasks.finetune.model import SequenceClassifier
+
+    torch.manual_seed(0)
+    rows = [([5 + (i * j) % 50 for j in range(n)], i % 2) for i, n in enumerate([12, 11, 9, 9, 5, 4, 3, 2])]
+    batch = make_collate(0, "right")(rows)
+    parts = micro_batches(batch, 3, "right")
+    assert [p["input_ids"].shape for p in parts] == [(3, 12), (3, 9), (2, 3)]
+    assert all(bool(p["attention_mask"][:, -1].any()) for p in parts)  # each cut to its own longest row
+    backbone = LlamaModel(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                      num_attention_heads=2, num_key_value_heads=2))
+    model = SequenceClassifier(backbone, 16, 2, "last", 0.0).double()
+    full = torch.nn.functional.cross_entropy(model(batch["input_ids"], batch["attention_mask"]), batch["labels"])
+    full_grads = torch.autograd.grad(full, list(model.parameters()))
+    summed = sum(torch.nn.functional.cross_entropy(model(p["input_ids"], p["attention_mask"]), p["labels"],
+                                                   reduction="sum") / 8 for p in parts)
+    micro_grads = torch.autograd.grad(summed, list(model.parameters()))
+    assert float(summed) == pytest.approx(float(full), rel=1e-9)
+    for a, b in zip(full_grads, micro_grads):
+        assert torch.allclose(a, b, rtol=1e-7, atol=1e-10)

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "per 2 CPU cores; 1 = sequential in this process)")
     p.add_argument("--num_threads", type=int, default=None,
                    help="torch CPU threads of this process (default: torch's choice, all cores)")
+    p.add_argument("--micro_batch_size", type=int, default=None,
+                   help="default mode: rows per forward pass, gradients summed to the batch's (default: 8 on CPU, "
+                   "the whole batch on GPU; 0 = the whole batch; ignored under --parity)")
     p.add_argument("--mixed_precision", choices=MIXED_PRECISION, default="no",
                    help="bf16: autocast forward passes to bfloat16 (GPU; weights and optimizer stay float32)")
     p.add_argument("--pooling", choices=POOLINGS, default=None,
@@ -95,7 +98,7 @@ def make_config(args: argparse.Namespace) -> FinetuneConfig:
         batch_size=args.batch_size, eval_batch_size=args.eval_batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, max_length=args.max_length, seeds=seeds,
         heldout_fraction=args.heldout_fraction, limit=args.limit, save_model=args.save_model,
-        mixed_precision=args.mixed_precision,
+        mixed_precision=args.mixed_precision, micro_batch_size=args.micro_batch_size,
     )
     if args.parity:
         for flag, value, wanted in (("--pooling", args.pooling, "first"), ("--select-on", args.select_on, "valid")):

@@ -42,6 +42,7 @@ class FinetuneConfig:
     dtype: str = "float32"
     mixed_precision: str = "no"  # "bf16": autocast the forward passes (meant for GPUs; weights stay in dtype)
     group_batches: int = 50  # default mode: length-grouped batches are sorted within groups of this many batches
+    micro_batch_size: int | None = None  # default mode: rows per forward pass (None = 8 on CPU, the batch on GPU)
     save_model: bool = False
     parity: bool = False
 
@@ -56,6 +57,8 @@ class FinetuneConfig:
             raise ValueError(f"heldout_fraction must be in (0, 1), got {self.heldout_fraction}")
         if not self.seeds:
             raise ValueError("at least one seed is needed")
+        if self.micro_batch_size is not None and self.micro_batch_size < 0:
+            raise ValueError(f"micro_batch_size must be >= 0 (0 = the whole batch), got {self.micro_batch_size}")
         if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(f"mixed_precision must be one of {', '.join(MIXED_PRECISION)}, got "
                              f"'{self.mixed_precision}'")

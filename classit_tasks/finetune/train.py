@@ -28,6 +28,7 @@ from classit_tasks.finetune.batching import (
     Reordered,
     length_order,
     make_collate,
+    micro_batches,
 )
 from classit_tasks.finetune.config import FinetuneConfig
 from classit_tasks.finetune.model import (
@@ -190,7 +191,12 @@ def finetune_seed(
                        f"{pretrained}/config.json", capped, at_limit, data.files.get("train", "the task's files"))
     train_stats = PadStats()
     collate = make_collate(tokenizer.pad_token_id, cfg.padding_side)
-    train_collate = make_collate(tokenizer.pad_token_id, cfg.padding_side, train_stats)
+    train_collate = collate
+    micro = None if cfg.parity else cfg.micro_batch_size
+    if micro is None and not cfg.parity and accelerator.device.type == "cpu":
+        micro = 8  # on CPU small length-homogeneous micro-batches cost no efficiency and skip most padding
+    if micro is not None and micro >= batch_size // accelerator.num_processes:
+        micro = None
 
     def eval_loader(encoded: Encoded) -> tuple[DataLoader, list[int] | None]:
         if cfg.parity:  # file order, as 2025
@@ -233,10 +239,25 @@ def finetune_seed(
         model.train()
         epoch_start, first = time.perf_counter(), len(step_losses)
         for batch in train_loader:
-            with accelerator.autocast() if autocast else contextlib.nullcontext():
-                logits = model(batch["input_ids"].to(device), batch["attention_mask"].to(device))
-            loss = F.cross_entropy(logits.float(), batch["labels"].to(device))
-            accelerator.backward(loss)
+            if micro:  # default mode: the batch's gradient, summed over length-homogeneous micro-batches
+                loss = torch.zeros((), device=device)
+                parts = micro_batches(batch, micro, cfg.padding_side)
+                for k, part in enumerate(parts):
+                    train_stats.add(part["attention_mask"])
+                    sync = k == len(parts) - 1 or accelerator.num_processes == 1
+                    with contextlib.nullcontext() if sync else accelerator.no_sync(model):
+                        with accelerator.autocast() if autocast else contextlib.nullcontext():
+                            logits = model(part["input_ids"].to(device), part["attention_mask"].to(device))
+                        part_loss = F.cross_entropy(logits.float(), part["labels"].to(device), reduction="sum")
+                        part_loss = part_loss / batch["labels"].shape[0]
+                        accelerator.backward(part_loss)
+                    loss = loss + part_loss.detach()
+            else:  # one forward over the padded batch, as 2025
+                train_stats.add(batch["attention_mask"])
+                with accelerator.autocast() if autocast else contextlib.nullcontext():
+                    logits = model(batch["input_ids"].to(device), batch["attention_mask"].to(device))
+                loss = F.cross_entropy(logits.float(), batch["labels"].to(device))
+                accelerator.backward(loss)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
