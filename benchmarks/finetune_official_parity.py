@@ -11,8 +11,8 @@ it is observed from outside, by a wrapper that records the value returned by eve
 from its ``--verbose`` output and the predictions from its ``predictions.json``. Prints per-epoch numbers of both
 side by side and whether losses, metrics, best epoch and predictions are identical.
 
-Without ``--model`` a tiny checkpoint is built (2-layer width-64 Llama with a BOS-adding tokenizer, the one of
-tests/test_finetune_e2e.py). The official environment needs torch, transformers, scikit-learn, tqdm and wandb
+Without ``--model`` a tiny checkpoint is built (``--tiny``: the 2-layer width-64 Llama with a BOS-adding tokenizer
+of tests/test_finetune_e2e.py, or the 2-layer GPT-2 with a no-BOS tokenizer of tests/test_finetune_parity.py). The official environment needs torch, transformers, scikit-learn, tqdm and wandb
 (imported unconditionally by its trainer); use the same torch and transformers versions as classit's, or the
 comparison measures library differences.
 """
@@ -102,6 +102,9 @@ def main() -> None:
     p.add_argument("--official_repo", required=True, type=Path)
     p.add_argument("--official_python", required=True)
     p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--tiny", choices=["llama-bos", "gpt2-nobos"], default="llama-bos",
+                   help="without --model: the tiny Llama with a BOS-adding tokenizer, or a tiny GPT-2 (dropout 0.1 in "
+                   "the backbone) whose tokenizer adds no BOS (token 0 then differs between items)")
     p.add_argument("--tasks", default="wsc,rte")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
@@ -113,8 +116,10 @@ def main() -> None:
         if model is None:
             sys.path.insert(0, str(REPO / "tests"))
             from test_finetune_e2e import build_tiny_checkpoint
+            from test_finetune_parity import build_gpt2_checkpoint
 
-            model = build_tiny_checkpoint(Path(tmp) / "tiny")
+            build = build_gpt2_checkpoint if args.tiny == "gpt2-nobos" else build_tiny_checkpoint
+            model = build(Path(tmp) / args.tiny)
         model = model.resolve()
         all_same = True
         for task in [t.strip() for t in args.tasks.split(",") if t.strip()]:
