@@ -297,3 +297,22 @@ def test_micro_batches_trim_padding_and_sum_to_the_batch_gradient():
     assert float(summed) == pytest.approx(float(full), rel=1e-9)
     for a, b in zip(full_grads, micro_grads):
         assert torch.allclose(a, b, rtol=1e-7, atol=1e-10)
+
+
+def test_f1_and_mcc_without_sklearn_equal_sklearn():
+    """compute() builds F1 and MCC from the confusion matrix (no sklearn import at run time): the same values."""
+    from sklearn.metrics import f1_score, matthews_corrcoef
+
+    from classit_tasks.finetune import metrics as M
+
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(2, 4))
+        labels, preds = rng.integers(0, k, n), rng.integers(0, k, n)
+        if rng.random() < 0.2:
+            preds[:] = preds[0]
+        if k == 2:
+            assert M.compute("f1", labels, preds) == f1_score(labels, preds, pos_label=1, zero_division=0.0)
+        both = set(labels.tolist()) | set(preds.tolist())
+        expected = matthews_corrcoef(labels, preds) if len(both) > 1 else 0.0
+        assert M.compute("mcc", labels, preds) == pytest.approx(expected, abs=1e-12)
