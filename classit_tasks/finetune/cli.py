@@ -172,6 +172,10 @@ def run(args: argparse.Namespace) -> int:
     start = time.time()
     model_args = parse_model_args(args.model_args)
     cfg = make_config(args)
+    for flag, value in (("--seed_workers", args.seed_workers), ("--num_threads", args.num_threads)):
+        if value is not None and value < (0 if flag == "--seed_workers" else 1):
+            raise ValueError(f"{flag}: expected a {'non-negative' if flag == '--seed_workers' else 'positive'} "
+                             f"integer, got {value}")
     tasks = resolve_tasks(args.tasks)
     if cfg.save_model and not args.output_path:
         raise ValueError("--save_model needs --output_path")
