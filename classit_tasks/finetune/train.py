@@ -109,15 +109,20 @@ class SeedResult:
 
 
 @torch.no_grad()
-def predict(model, loader, accelerator, autocast: bool = False, order: list[int] | None = None) -> np.ndarray:
+def predict(model, loader, accelerator, autocast: bool = False, order: list[int] | None = None,
+            micro: int | None = None, padding_side: str = "right") -> np.ndarray:
     """Argmax predictions over ``loader``; with ``order`` (the loader saw item ``order[i]`` i-th) they are put
-    back in file order."""
+    back in file order; with ``micro``, each batch runs as micro-batches cut to their own longest member."""
     model.eval()
     preds = []
     for batch in loader:
-        with accelerator.autocast() if autocast else contextlib.nullcontext():
-            logits = model(batch["input_ids"].to(accelerator.device), batch["attention_mask"].to(accelerator.device))
-        preds.append(accelerator.gather_for_metrics(logits.argmax(dim=-1)).cpu())
+        parts = micro_batches(batch, micro, padding_side) if micro else [batch]
+        out = []
+        for part in parts:
+            with accelerator.autocast() if autocast else contextlib.nullcontext():
+                logits = model(part["input_ids"].to(accelerator.device), part["attention_mask"].to(accelerator.device))
+            out.append(logits.argmax(dim=-1))
+        preds.append(accelerator.gather_for_metrics(torch.cat(out)).cpu())
     out = torch.cat(preds).numpy() if preds else np.zeros(0, dtype=np.int64)
     if order is not None:
         restored = np.empty_like(out)
@@ -270,9 +275,9 @@ def finetune_seed(
         if cfg.select_on == "last_epoch":
             continue
         if select_loader is not None:
-            preds = predict(model, select_loader, accelerator, autocast, select_order)
+            preds = predict(model, select_loader, accelerator, autocast, select_order, micro, cfg.padding_side)
         else:
-            preds = predict(model, report_loader, accelerator, autocast, report_order)
+            preds = predict(model, report_loader, accelerator, autocast, report_order, micro, cfg.padding_side)
         score = M.compute(task.metric, select_labels, preds)
         selection_scores.append(score)
         logger.info("%s seed %d epoch %d: %s %.4f on the %s set", task.task_name, seed, epoch, task.metric, score,
@@ -290,7 +295,7 @@ def finetune_seed(
     if best_state is not None:
         unwrapped.load_state_dict(best_state)
     if best_preds is None:
-        best_preds = predict(model, report_loader, accelerator, autocast, report_order)
+        best_preds = predict(model, report_loader, accelerator, autocast, report_order, micro, cfg.padding_side)
     labels = np.array([r["label"] for r in data.report])
     scores: dict[str, float] = {}
     for m in task.metrics:
