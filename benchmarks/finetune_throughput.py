@@ -12,10 +12,11 @@ to a temporary data folder used by both), the same epochs and batch size (the pr
   classit  - ``classit-eval finetune`` in its default mode (last-token pooling, held-out selection, length-grouped
              batches), one process for all seeds (``--seed_workers 1``: seeds one after another).
 Both get the same number of torch threads (--threads). Prints per task: wall time of each arm (all seeds), the
-ratio classit / official, the score per seed of each and whether classit's mean lies within the official seed
-range, training tokens/s (real tokens / wall), padding fraction of the training batches (classit: measured;
-official: the same batch size drawn at random from the same lengths, as its shuffle does, averaged over 20
-draws) and peak RSS (os.wait4 ru_maxrss) of each process.
+ratio classit / official, the CPU time (user + system, os.wait4) of each arm and its ratio (less sensitive than
+wall time to other load on a shared machine), the score per seed of each and whether classit's mean lies within
+the official seed range, training tokens/s (real tokens / wall), padding fraction of the training batches
+(classit: measured; official: the same batch size drawn at random from the same lengths, as its shuffle does,
+averaged over 20 draws) and peak RSS (os.wait4 ru_maxrss) of each process.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def limited_data(src: Path, dst: Path, tasks: list[str], train_limit: int | None
     return dst
 
 
-def rss_of(argv: list[str], env: dict, cwd: Path | None = None) -> tuple[float, float, str]:
+def rss_of(argv: list[str], env: dict, cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (GB) and CPU seconds (user + system) of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = proc.stdout.read()
@@ -58,13 +60,13 @@ def rss_of(argv: list[str], env: dict, cwd: Path | None = None) -> tuple[float, 
     seconds = time.perf_counter() - start
     if status != 0:
         sys.exit(f"{' '.join(argv[:6])} failed:\n{err[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024**2, out
+    return seconds, usage.ru_maxrss / 1024**2, usage.ru_utime + usage.ru_stime
 
 
 def official_runs(args, model: Path, task: str, data: Path, work: Path, env: dict) -> dict:
     labels, metrics, valid_metric = TASK_FLAGS[task]
     folder = data / "full_eval" / "glue_filtered"
-    seconds, rss, scores = 0.0, 0.0, []
+    seconds, rss, cpu, scores = 0.0, 0.0, 0.0, []
     for seed in args.seed_list:
         out_dir = work / f"official_{task}_{seed}"
         out_dir.mkdir(parents=True)
@@ -77,12 +79,12 @@ def official_runs(args, model: Path, task: str, data: Path, work: Path, env: dic
                 "--metric_for_valid", valid_metric, "--seed", str(seed), "--save_dir", str(out_dir / "models")]
         if not args.no_save:
             argv.append("--save")
-        s, r, _ = rss_of(argv, {**env, "PYTHONPATH": str(args.official_repo)}, cwd=out_dir)
-        seconds, rss = seconds + s, max(rss, r)
+        s, r, c = rss_of(argv, {**env, "PYTHONPATH": str(args.official_repo)}, cwd=out_dir)
+        seconds, rss, cpu = seconds + s, max(rss, r), cpu + c
         text = next((out_dir / "results").rglob("results.txt")).read_text()
         key = "f1" if valid_metric == "f1" else "accuracy"
         scores.append(float(re.search(rf"^{key}: ([0-9.eE+-]+)$", text, flags=re.M).group(1)))
-    return {"seconds": seconds, "rss_gb": rss, "scores": scores}
+    return {"seconds": seconds, "rss_gb": rss, "cpu": cpu, "scores": scores}
 
 
 def classit_run(args, model: Path, task: str, data: Path, work: Path, env: dict) -> dict:
@@ -91,14 +93,14 @@ def classit_run(args, model: Path, task: str, data: Path, work: Path, env: dict)
             "--num_epochs", str(args.epochs), "--seeds", args.seeds, "--seed_workers", "1", "--device", "cpu",
             "--data_dir", str(data), "--output_path", str(out), "--num_threads", str(args.threads),
             "--verbosity", "WARNING"]
-    seconds, rss, _ = rss_of(argv, {**env, "PYTHONPATH": str(REPO)})
+    seconds, rss, cpu = rss_of(argv, {**env, "PYTHONPATH": str(REPO)})
     result = json.loads(next(work.glob(f"classit_{task}_*.json")).read_text())
     info = result["finetune"][f"classit_glue_{task}"]
     metric = info["selection_metric"]
     per_seed = info["per_seed"]
     real = sum(s["tokens"]["real_tokens"] for s in per_seed)
     padded = sum(s["tokens"]["padded_tokens"] for s in per_seed)
-    return {"seconds": seconds, "rss_gb": rss, "scores": [s[metric] for s in per_seed], "real": real,
+    return {"seconds": seconds, "rss_gb": rss, "cpu": cpu, "scores": [s[metric] for s in per_seed], "real": real,
             "padding": padded / (real + padded)}
 
 
@@ -144,10 +146,11 @@ def main() -> None:
     print(f"model: {model} (10.4M Llama); seeds {args.seeds}; epochs {args.epochs or 'protocol'}; train_limit "
           f"{args.train_limit}; valid_limit {args.valid_limit}; {args.threads} thread(s) per process; official "
           f"{'without' if args.no_save else 'with'} --save")
-    print("| task | epochs | official s | classit s | ratio | official scores | classit scores | classit mean in "
+    print("| task | epochs | official s | classit s | ratio | official CPU s | classit CPU s | CPU ratio | "
+          "official scores | classit scores | classit mean in "
           "official range | official tok/s | classit tok/s | official pad | classit pad | official RSS GB | "
           "classit RSS GB |")
-    print("|---|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         data = limited_data(args.data_dir.resolve(), Path(tmp) / "data", tasks, args.train_limit, args.valid_limit)
         for task in tasks:
@@ -170,7 +173,8 @@ def main() -> None:
             inside = min(off["scores"]) <= mean <= max(off["scores"])
             fmt = lambda xs: ", ".join(f"{100 * x:.1f}" for x in xs)  # noqa: E731
             print(f"| {task} | {epochs} | {off['seconds']:.1f} | {cls['seconds']:.1f} | "
-                  f"{cls['seconds'] / off['seconds']:.2f} | {fmt(off['scores'])} | {fmt(cls['scores'])} | "
+                  f"{cls['seconds'] / off['seconds']:.2f} | {off['cpu']:.1f} | {cls['cpu']:.1f} | "
+                  f"{cls['cpu'] / off['cpu']:.2f} | {fmt(off['scores'])} | {fmt(cls['scores'])} | "
                   f"{'yes' if inside else 'no'} (mean {100 * mean:.1f}) | {off_tok_s:.0f} | "
                   f"{cls['real'] / cls['seconds']:.0f} | {off_pad:.3f} | {cls['padding']:.3f} | {off['rss_gb']:.2f} | "
                   f"{cls['rss_gb']:.2f} |", flush=True)
