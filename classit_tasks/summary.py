@@ -11,7 +11,8 @@ import math
 from classit_tasks import leaderboard
 
 # Headline metric of a task or group, in order of preference. Task modules may add theirs.
-PRIMARY_METRICS = ["acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
+PRIMARY_METRICS = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
+# ("score" is the fine-tuning score: accuracy, F1 for MRPC/QQP; classit_glue is their mean.)
 # Metrics the tasks already report ×100 (the reading ΔR² scores, as the 2025 report prints them).
 ALREADY_PERCENT = {"eye_tracking", "self_paced_reading"}
 
@@ -37,9 +38,12 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
     subtasks = results.get("group_subtasks", {})
     nested = {child for children in subtasks.values() for child in children}
     roots = [name for name in subtasks if name not in nested]
+    roots += [name for name in results.get("results", {}) if name not in nested and name not in subtasks]
     rows = []
     for root in roots:
-        members = subtasks[root] if subtasks[root] and root.startswith("classit_zero_shot") else [root]
+        entry = results["results"].get(root, {})
+        expand = root.startswith("classit_zero_shot") or (not headline(entry) and "status,none" not in entry)
+        members = subtasks[root] if subtasks.get(root) and expand else [root]
         for name in members:
             entry = results["results"].get(name, {})
             status = entry.get("status,none") or leaderboard.not_evaluated_status(results, name)
@@ -72,7 +76,11 @@ def format_summary(results: dict) -> str:
         else:
             shown = "n/a" if math.isnan(score) else f"{score:.2f}"
         lines.append(f"| {name} | {n} | {metric} | {shown} | {'' if ties is None else ties} |")
-    table = "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines])
+    from classit_tasks.finetune.coverage import coverage_note
+
+    notes = [note for note in [coverage_note(results)] if note]
+    table = "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines,
+                       *notes])
     return table + ("\n" + leaderboard.format_markdown(board) if board.any_evaluated else "")
 
 

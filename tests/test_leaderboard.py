@@ -92,3 +92,12 @@ def test_report_shows_the_aggregates(tmp_path):
     ewok = next(t for t in board["tasks"] if t["key"] == "ewok")
     assert ewok["score"] == pytest.approx(100 * np.mean([np.mean(v["acc"]) for v in tasks.values()]))
     assert board["aggregates"]["nlp"] == pytest.approx(ewok["score"] / 6)
+
+
+def test_partial_glue_enters_with_missing_tasks_as_zero():
+    """The leaderboard averages all seven GLUE tasks (a task that did not run = 0), not the mean of those that ran."""
+    results = {"results": {"classit_glue": {"alias": "classit_glue (partial)", "score,none": 0.70,
+                                            "score_leaderboard,none": 0.50, "tasks_evaluated,none": 5}}}
+    entry = next(e for e in leaderboard(results).entries if e.key == "glue")
+    assert entry.score == pytest.approx(50.0)
+    assert entry.note == "partial: 5 of 7 tasks ran, the others count as 0"

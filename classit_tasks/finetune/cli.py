@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from classit_tasks.data import ClassitDataError
-from classit_tasks.finetune.config import POOLINGS, SELECT_ON, FinetuneConfig
+from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
+from classit_tasks.finetune.seeds import parse_seeds
 from classit_tasks.finetune.tasks import GlueTask, load_split, resolve_tasks, split_path
 from classit_tasks.finetune.train import FinetuneError, TaskData, heldout_split
 
@@ -45,12 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available); multi-GPU: launch "
                    "with accelerate launch / torchrun -m classit_tasks.finetune")
     p.add_argument("--batch_size", type=int, default=None, help="global train batch (default: 32, 16 BoolQ/MultiRC)")
-    p.add_argument("--eval_batch_size", type=int, default=None, help="default: the train batch size")
+    p.add_argument("--eval_batch_size", type=int, default=None, help="default: 64 (as 2025)")
     p.add_argument("--num_epochs", "--epochs", dest="epochs", type=int, default=None,
                    help="default: 10, 30 for WSC")
     p.add_argument("--learning_rate", type=float, default=3e-5)
     p.add_argument("--max_length", type=int, default=512)
-    p.add_argument("--seeds", default="42", help="comma list; several seeds give mean and std per task")
+    p.add_argument("--seeds", default="42", help="comma list of distinct integers; several seeds give mean, std "
+                   "and a 95%% CI per task")
+    p.add_argument("--seed_workers", type=int, default=0,
+                   help="parallel processes for the (task, seed) runs (default 0 = automatic: one per GPU, or one "
+                   "per 2 CPU cores; 1 = sequential in this process)")
+    p.add_argument("--num_threads", type=int, default=None,
+                   help="torch CPU threads of this process (default: torch's choice, all cores)")
+    p.add_argument("--micro_batch_size", type=int, default=None,
+                   help="default mode: rows per forward pass, gradients summed to the batch's (default: 8 on CPU, "
+                   "the whole batch on GPU; 0 = the whole batch; ignored under --parity)")
+    p.add_argument("--mixed_precision", choices=MIXED_PRECISION, default="no",
+                   help="bf16: autocast forward passes to bfloat16 (GPU; weights and optimizer stay float32)")
     p.add_argument("--pooling", choices=POOLINGS, default=None,
                    help="last (default: last non-padding token), first (2025: token 0), mean")
     p.add_argument("--select-on", "--select_on", dest="select_on", choices=SELECT_ON, default=None,
@@ -81,14 +93,12 @@ def parse_model_args(text: str) -> dict:
 
 
 def make_config(args: argparse.Namespace) -> FinetuneConfig:
-    try:
-        seeds = tuple(int(s) for s in str(args.seeds).split(",") if s.strip())
-    except ValueError:
-        raise ValueError(f"--seeds: expected a comma list of integers, got '{args.seeds}'") from None
+    seeds = parse_seeds(args.seeds)
     common = dict(
         batch_size=args.batch_size, eval_batch_size=args.eval_batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, max_length=args.max_length, seeds=seeds,
         heldout_fraction=args.heldout_fraction, limit=args.limit, save_model=args.save_model,
+        mixed_precision=args.mixed_precision, micro_batch_size=args.micro_batch_size,
     )
     if args.parity:
         for flag, value, wanted in (("--pooling", args.pooling, "first"), ("--select-on", args.select_on, "valid")):
@@ -125,7 +135,7 @@ def prepare_data(task: GlueTask, cfg: FinetuneConfig, data_dir: str | None) -> T
                     files=files)
 
 
-def make_accelerator(device: str | None):
+def make_accelerator(device: str | None, mixed_precision: str = "no"):
     import torch
     from accelerate import Accelerator
     from accelerate.utils import DataLoaderConfiguration
@@ -134,7 +144,8 @@ def make_accelerator(device: str | None):
         raise ValueError(f"--device {device}: CUDA is not available on this machine")
     if device not in (None, "cpu") and not device.startswith("cuda"):
         raise ValueError(f"--device: expected cpu or cuda, got '{device}'")
-    return Accelerator(cpu=device == "cpu", dataloader_config=DataLoaderConfiguration(split_batches=True))
+    return Accelerator(cpu=device == "cpu", mixed_precision=mixed_precision,
+                       dataloader_config=DataLoaderConfiguration(split_batches=True))
 
 
 def save_finetuned(folder: Path, task: GlueTask, result, tokenizer, cfg: FinetuneConfig) -> None:
@@ -155,11 +166,16 @@ def save_finetuned(folder: Path, task: GlueTask, result, tokenizer, cfg: Finetun
 def run(args: argparse.Namespace) -> int:
     from classit_tasks.finetune import results as R
     from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
+    from classit_tasks.finetune.seeds import plan_workers, run_parallel
     from classit_tasks.finetune.train import finetune_seed
 
     start = time.time()
     model_args = parse_model_args(args.model_args)
     cfg = make_config(args)
+    for flag, value in (("--seed_workers", args.seed_workers), ("--num_threads", args.num_threads)):
+        if value is not None and value < (0 if flag == "--seed_workers" else 1):
+            raise ValueError(f"{flag}: expected a {'non-negative' if flag == '--seed_workers' else 'positive'} "
+                             f"integer, got {value}")
     tasks = resolve_tasks(args.tasks)
     if cfg.save_model and not args.output_path:
         raise ValueError("--save_model needs --output_path")
@@ -181,18 +197,42 @@ def run(args: argparse.Namespace) -> int:
         if os.environ.get("RANK", "0") == "0":
             print(f"{PROG}: error: {name} not evaluated: {message}", file=sys.stderr)
 
-    accelerator = make_accelerator(args.device)
+    if args.num_threads:
+        import torch
+
+        torch.set_num_threads(args.num_threads)
+    accelerator = make_accelerator(args.device, cfg.mixed_precision)
     pretrained = model_args["pretrained"]
     load_kwargs = {k: model_args[k] for k in ("revision", "trust_remote_code") if k in model_args}
-    tokenizer = load_tokenizer(model_args.get("tokenizer", pretrained), cfg.padding_side, **load_kwargs)
+    tokenizer_path = model_args.get("tokenizer", pretrained)
+    tokenizer = load_tokenizer(tokenizer_path, cfg.padding_side, **load_kwargs)
     pad_source = ensure_pad_token(tokenizer)
+    if pad_source != "pad_token" and accelerator.is_main_process:
+        print(f"{PROG}: note: {tokenizer_path}: the tokenizer has no pad token; padding with "
+              f"{pad_source.replace('_token', '')} {tokenizer.pad_token!r} (id {tokenizer.pad_token_id}), masked out "
+              "of attention and pooling (the 2025 code stops here)", file=sys.stderr)
     cfg.dtype = str(model_args.get("dtype", cfg.dtype))
 
+    jobs = [(name, seed) for name in prepared for seed in cfg.seeds]
+    device = "cpu" if accelerator.device.type == "cpu" else accelerator.device.type
+    workers, threads = 1, None
+    if len(jobs) > 1 and accelerator.num_processes == 1 and not cfg.save_model and args.seed_workers != 1:
+        workers, threads = plan_workers(args.seed_workers or None, len(jobs), device)
+    by_job = {}
+    if workers > 1:
+        logger.info("%d runs on %d parallel worker processes (%s, %d thread(s) each)", len(jobs), workers, device,
+                    threads)
+        level = getattr(logging, args.verbosity)
+        done = run_parallel([(prepared[name], pretrained, tokenizer_path, load_kwargs, cfg, seed, level)
+                             for name, seed in jobs], workers, threads, device)
+        by_job = {(name, seed): result for name, seed, result in done}
     runs = {}
     for name, data in prepared.items():
         seed_runs = []
         for seed in cfg.seeds:
-            result = finetune_seed(data, pretrained, tokenizer, load_kwargs, cfg, seed, accelerator)
+            result = by_job.get((name, seed))
+            if result is None:
+                result = finetune_seed(data, pretrained, tokenizer, load_kwargs, cfg, seed, accelerator)
             if cfg.save_model and accelerator.is_main_process:
                 out = Path(args.output_path)
                 folder = out.parent if out.suffix == ".json" else out / R.sanitize_model_name(pretrained)
@@ -207,8 +247,12 @@ def run(args: argparse.Namespace) -> int:
     if not accelerator.is_main_process:
         return 0
     device = str(accelerator.device) + (f" x{accelerator.num_processes}" if accelerator.num_processes > 1 else "")
+    from classit_tasks.finetune.seeds import seed_table
+    from classit_tasks.summary import print_summary
+
     result = R.build(args.model_args, pretrained, cfg, runs, not_evaluated, device, start,
-                     extra_config={"pad_token_source": pad_source, "num_processes": accelerator.num_processes})
+                     extra_config={"pad_token_source": pad_source, "pad_token": tokenizer.pad_token,
+                                   "num_processes": accelerator.num_processes, "seed_workers": workers})
     samples = {name: R.samples(data.task, data, seed_runs) for name, (data, seed_runs) in runs.items()}
     if args.output_path:
         path = R.write(args.output_path, result, samples)
@@ -217,9 +261,12 @@ def run(args: argparse.Namespace) -> int:
 
     print(make_table(result))
     print(make_table(result, "groups"))
+    table = seed_table(result)
+    if table:
+        print(table)
+    print_summary(result)
     if not_evaluated:
-        print(f"not evaluated: {', '.join(not_evaluated)} (the {R.GROUP} score covers {len(runs)} of "
-              f"{len(runs) + len(not_evaluated)} tasks)")
+        print(f"not evaluated: {', '.join(not_evaluated)}")
     return 0
 
 

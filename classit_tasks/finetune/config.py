@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 POOLINGS = ("last", "first", "mean")
 SELECT_ON = ("heldout", "valid", "last_epoch")
+MIXED_PRECISION = ("no", "bf16")
 
 
 @dataclass
@@ -27,7 +28,7 @@ class FinetuneConfig:
     # None = the task's own value (32, 16 for BoolQ/MultiRC; 10 epochs, 30 for WSC)
     batch_size: int | None = None
     epochs: int | None = None
-    eval_batch_size: int | None = None
+    eval_batch_size: int | None = None  # None = 64 (2025's --valid_batch_size default)
     max_length: int = 512
     dropout: float = 0.1
     seeds: tuple[int, ...] = (42,)
@@ -39,6 +40,9 @@ class FinetuneConfig:
     padding_side: str = "right"  # as 2025; "last" pooling finds the last real token with either side
     limit: int | None = None  # first N records of every split, for quick runs (results are then not comparable)
     dtype: str = "float32"
+    mixed_precision: str = "no"  # "bf16": autocast the forward passes (meant for GPUs; weights stay in dtype)
+    group_batches: int = 50  # default mode: length-grouped batches are sorted within groups of this many batches
+    micro_batch_size: int | None = None  # default mode: rows per forward pass (None = 8 on CPU, the batch on GPU)
     save_model: bool = False
     parity: bool = False
 
@@ -53,6 +57,11 @@ class FinetuneConfig:
             raise ValueError(f"heldout_fraction must be in (0, 1), got {self.heldout_fraction}")
         if not self.seeds:
             raise ValueError("at least one seed is needed")
+        if self.micro_batch_size is not None and self.micro_batch_size < 0:
+            raise ValueError(f"micro_batch_size must be >= 0 (0 = the whole batch), got {self.micro_batch_size}")
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise ValueError(f"mixed_precision must be one of {', '.join(MIXED_PRECISION)}, got "
+                             f"'{self.mixed_precision}'")
         self.seeds = tuple(int(s) for s in self.seeds)
         self.betas = tuple(self.betas)
 

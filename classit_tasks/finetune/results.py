@@ -19,6 +19,7 @@ import numpy as np
 
 from classit_tasks.finetune import metrics as M
 from classit_tasks.finetune.config import FinetuneConfig
+from classit_tasks.finetune.coverage import coverage
 from classit_tasks.finetune.tasks import GROUP, GlueTask
 from classit_tasks.finetune.train import SeedResult, TaskData
 
@@ -49,15 +50,22 @@ def task_results(task: GlueTask, runs: list[SeedResult]) -> dict:
     # "score" = the leaderboard metric of the task (accuracy; F1 for MRPC and QQP)
     out["score,none"] = out[f"{task.metric},none"]
     out["score_stderr,none"] = out[f"{task.metric}_stderr,none"]
-    if f"{task.metric}_seed_std,none" in out:
-        out["score_seed_std,none"] = out[f"{task.metric}_seed_std,none"]
+    for suffix in ("seed_std", "seed_ci_low", "seed_ci_high"):
+        if f"{task.metric}_{suffix},none" in out:
+            out[f"score_{suffix},none"] = out[f"{task.metric}_{suffix},none"]
     return {k: _clean(v) for k, v in out.items()}
 
 
 def group_results(per_task: dict[str, dict]) -> dict:
     """Unweighted mean over the evaluated tasks (the GLUE score: acc, F1 for MRPC/QQP); stderr pooled as lm-eval
-    does for an unweighted group, sqrt(sum se^2) / k."""
-    out: dict = {"alias": GROUP}
+    does for an unweighted group, sqrt(sum se^2) / k. ``score_leaderboard`` is the leaderboard's mean over all
+    seven tasks with a missing task counted as 0; ``tasks_evaluated`` says how many the mean covers."""
+    from classit_tasks.finetune.coverage import coverage
+
+    cover = coverage({name: r["score,none"] for name, r in per_task.items() if "score,none" in r})
+    out: dict = {"alias": GROUP + (" (partial)" if cover["partial"] else ""),
+                 "tasks_evaluated,none": len(cover["evaluated"]),
+                 "score_leaderboard,none": cover["leaderboard_mean"]}
     for metric in ("score", "acc", "mcc"):
         values = [r[f"{metric},none"] for r in per_task.values() if f"{metric},none" in r]
         errors = [r.get(f"{metric}_stderr,none") for r in per_task.values() if f"{metric},none" in r]
@@ -151,7 +159,8 @@ def build(
                 {"seed": r.seed, **{k: _clean(v) for k, v in r.scores.items()}, "best_epoch": r.best_epoch,
                  "selection_scores": r.selection_scores, "train_examples": r.train_examples,
                  "selection_examples": r.selection_examples, "optimizer_steps": r.optimizer_steps,
-                 "runtime_s": r.runtime_s}
+                 "runtime_s": r.runtime_s, "epoch_train_loss": r.epoch_losses, "step_train_loss": r.step_losses,
+                 "tokens": r.tokens}
                 for r in seed_runs
             ],
         }
@@ -177,6 +186,7 @@ def build(
             **(extra_config or {}),
         },
         "not_evaluated": not_evaluated,
+        "glue_coverage": coverage({n: r["score,none"] for n, r in results.items() if "score,none" in r}),
         "finetune": finetune,
         "git_hash": None,
         "date": start_time,

@@ -131,8 +131,10 @@ def compare_main(argv: list[str]) -> int:
         description="Paired comparison of two runs on the same items: difference, paired bootstrap CI and p-value "
                     "per task. Exit 1 when a task drops significantly by more than --max-drop (a CI gate).",
     )
-    parser.add_argument("--baseline", required=True, help="results JSON or folder of the baseline run")
-    parser.add_argument("--candidate", required=True, help="results JSON or folder of the candidate run")
+    parser.add_argument("--baseline", required=True, nargs="+",
+                        help="results JSON or folder of the baseline run; several = seed runs of one arm (averaged)")
+    parser.add_argument("--candidate", required=True, nargs="+",
+                        help="results JSON or folder of the candidate run; several = seed runs of one arm (averaged)")
     parser.add_argument("--max-drop", type=float, default=0.0,
                         help="tolerated drop in display points (accuracy ×100, ρ×100; default 0)")
     parser.add_argument("--alpha", type=float, default=0.05,
@@ -154,12 +156,17 @@ def compare_main(argv: list[str]) -> int:
         settings = _settings(args)
         if not 0 < args.alpha < 1:
             raise ReportInputError(f"--alpha {args.alpha}: give a level between 0 and 1")
+        from classit_tasks.report.seeds import merge_seed_runs
+
         sides = []
-        for flag, path in (("--baseline", args.baseline), ("--candidate", args.candidate)):
-            found = load_runs([path], require_samples=True)
-            if len(found) != 1:
-                raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
-            sides.append(found[0])
+        for flag, paths in (("--baseline", args.baseline), ("--candidate", args.candidate)):
+            arm = []
+            for path in paths:
+                found = load_runs([path], require_samples=True)
+                if len(found) != 1:
+                    raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
+                arm += found
+            sides.append(merge_seed_runs(arm, flag))
         base, cand = sides
         _check_runs(sides, settings)
         rows = compare_runs(base, cand, settings, tasks=args.tasks, detail=args.detail)
