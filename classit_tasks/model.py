@@ -138,8 +138,10 @@ def check_max_length(config, max_length, pretrained) -> None:
     """Refuse a ``max_length`` beyond the model's learned positions (it would index past the position table)."""
     positions = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
     if max_length is not None and isinstance(positions, int) and int(max_length) > positions:
+        # a path, or a model object already built (classit-eval sweep): never its multi-line repr
+        name = pretrained if isinstance(pretrained, str) else getattr(config, "_name_or_path", "") or "the model"
         raise ClassitModelError(
-            f"--model_args max_length={max_length}: {pretrained} has {positions} positions; "
+            f"--model_args max_length={max_length}: {name} has {positions} positions; "
             f"use max_length<={positions}"
         )
 

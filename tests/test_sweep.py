@@ -328,6 +328,27 @@ def test_sweep_report_on_branches(branches, tmp_path):
     assert json.loads((out / "report" / "report.json").read_text())["series"]["series"] == report["series"]["series"]
 
 
+def test_sweep_with_aoa_reports_the_fit_and_the_leaderboard_entry(branches, tmp_path):
+    """A sweep that also runs classit_aoa ends with the AoA series fit in its report (report/aoa.py): a table per
+    series, aoa.json beside the report, and r x 100 as the AoA entry of each branch end's leaderboard."""
+    out = tmp_path / "sweep"
+    assert _sweep(branches / "base", branches / "merged", "--tasks", f"{TASK},classit_aoa",
+                  "--output_path", out, "--limit", 3, "--iters", 50) == 0
+    summary = json.loads((out / "report" / "aoa.json").read_text())
+    series = {s["branch"]: s for s in summary["series"]}
+    assert list(series) == ["base", "merged"]  # merged continues the base's series (its parent is base/chck_4M)
+    assert [c["name"] for c in series["merged"]["checkpoints"]] == ["chck_1M", "chck_2M", "chck_4M", "chck_5M",
+                                                                    "chck_6M"]
+    md = (out / "report" / "report.md").read_text()
+    assert "## Age of acquisition (Chang & Bergen 2022; BabyLM 2025 rule)" in md
+    assert "Wordbank stand-in" in md  # the official children's file is not here: every output says so
+    report = json.loads((out / "report" / "report.json").read_text())
+    boards = {r["label"]: {e["key"]: e for e in r["leaderboard"]["tasks"]} for r in report["runs"]}
+    assert boards["merged/chck_6M"]["aoa"]["score"] == pytest.approx(100 * series["merged"]["score"])
+    assert boards["base/chck_4M"]["aoa"]["score"] == pytest.approx(100 * series["base"]["score"])
+    assert boards["base/chck_1M"]["aoa"]["score"] is None
+
+
 # ---------------------------------------------------------------------------------------------------- scale-out
 def _free_port() -> int:
     with socket.socket() as s:

@@ -58,6 +58,7 @@ class _Growth:
     notes: list[str] = field(default_factory=list)
     sections: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # (heading, table): sweep series
     data: dict = field(default_factory=dict)  # report.json's "series" (sweeps)
+    extra_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # run label -> leaderboard extras (AoA)
 
 
 def series_of(run: Run) -> str:
@@ -81,6 +82,7 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
         found = series_report(runs, {r.label: scores.top(r.label) for r in runs}, scores.abilities,
                               options.settings, img, options.axis)
         growth = _Growth(found.images, [], found.notes, found.sections, found.data)
+        _add_aoa(runs, growth, out, img)
     else:
         growth = _growth(runs, scores, options.axis, img)
     images += growth.images
@@ -99,6 +101,40 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
     json_path.write_text(json.dumps(_clean(_json(runs, scores, growth, options.settings)), indent=2, default=str),
                          encoding="utf-8")
     return Report(markdown_text, markdown_path, html_path, json_path, [p for _, p in images])
+
+
+def _add_aoa(runs: list[Run], growth: _Growth, out: Path, img: Path) -> None:
+    """Age of acquisition (report/aoa.py) when the sweep evaluated ``classit_aoa``: a table per series, the figures,
+    ``aoa.json`` beside the report, and r×100 as the AoA entry of each series' last checkpoint's leaderboard."""
+    from classit_tasks.report.aoa import TASK, aoa_summary, write_outputs
+    from classit_tasks.report.errors import ReportInputError
+
+    if not any(TASK in (r.sweep.get("tasks_complete") or []) for r in runs):
+        return
+    sweep_dir = runs[0].results_files[0].parents[2]  # SWEEP/checkpoints/<key>/results_<time>.json
+    try:
+        summary = aoa_summary(sweep_dir)
+    except ReportInputError as err:
+        growth.notes.append(f"AoA not computed: {err}")
+        return
+    written = write_outputs(summary, img)
+    (img / "aoa.json").replace(out / "aoa.json")
+    growth.images += [(f"AoA: {p.stem.removeprefix('aoa_')}", p) for p in written if p.suffix == ".png"]
+    rows = [["series", "checkpoints", "words with both AoAs", "Pearson r [95% CI]", "p"]]
+    by_key = {r.sweep.get("key"): r.label for r in runs}
+    for series in summary["series"]:
+        r, ci = series["pearson_r"], series["ci95"]
+        rows.append([series["branch"], str(len(series["checkpoints"])), str(series["n"]),
+                     "—" if r is None else f"{r:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{r:.3f}",
+                     "—" if series["p_value"] is None else f"{series['p_value']:.2g}"])
+        last = by_key.get(series["checkpoints"][-1]["key"]) if series["checkpoints"] else None
+        if last is not None:
+            growth.extra_scores[last] = {"aoa": 100.0 * series["score"]}
+    growth.sections.append(("Age of acquisition (Chang & Bergen 2022; BabyLM 2025 rule)", rows))
+    growth.notes += [n for n in [summary.get("note"), *(f"AoA: {s['branch']}: {s['reason']}"
+                                                       for s in summary.get("skipped_series", []))] if n]
+    growth.data["aoa"] = {"file": "aoa.json", "series": [
+        {k: s[k] for k in ("branch", "n", "pearson_r", "p_value", "ci95", "score")} for s in summary["series"]]}
 
 
 def _branch_ends(runs: list[Run]) -> list[Run]:
@@ -204,7 +240,7 @@ def _markdown(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tu
         md += [f"## {run.label}" + (f" ({where})" if where else ""), "", render.markdown(render.score_table(rows)), ""]
         notes = [f"{s.name}: {'; '.join(s.notes)}" for s in rows if s.notes]
         md += [f"\\* {n}  " for n in notes] + ([""] if notes else [])
-        board = _board(run)
+        board = _board(run, growth)
         md += [leaderboard.format_markdown(board).strip(), ""] if board.any_evaluated else []
     for name, paces, labels in growth.paces:
         md += [f"## Growth pace: {name}", "", render.markdown(render.pace_table(paces, labels)), ""]
@@ -226,7 +262,7 @@ def _html(runs: list[Run], scores: _Scores, growth: _Growth, images: list[tuple[
         body = top + f"<details><summary>all subtasks</summary>{full}</details>"
         if abilities:
             body += f"<details><summary>abilities</summary>{render.html_table(render.score_table(abilities))}</details>"
-        if (board := _board(run)).any_evaluated:
+        if (board := _board(run, growth)).any_evaluated:
             body += (f"<p class=\"note\">BabyLM 2025 leaderboard aggregates ({leaderboard.NOT_EVALUATED_NOTE})</p>"
                      + render.html_table(leaderboard.table_rows(board)))
         sections.append((run.label, body))
@@ -245,7 +281,7 @@ def _json(runs: list[Run], scores: _Scores, growth: _Growth, settings: Settings)
                   **({"sweep": r.sweep} if r.sweep is not None else {}),
                   "rows": [_score_json(s) for s in scores.rows[r.label]],
                   "abilities": [{"family": f, **_score_json(s)} for f, s in scores.abilities[r.label]],
-                  "leaderboard": leaderboard.as_json(_board(r))}
+                  "leaderboard": leaderboard.as_json(_board(r, growth))}
                  for r in runs],
         "pace": [{"series": name, "checkpoints": labels, "abilities": [asdict(p) for p in paces]}
                  for name, paces, labels in growth.paces],
@@ -253,8 +289,9 @@ def _json(runs: list[Run], scores: _Scores, growth: _Growth, settings: Settings)
     }
 
 
-def _board(run: Run) -> leaderboard.Leaderboard:
-    return leaderboard.leaderboard({"results": run.results, "group_subtasks": run.group_subtasks})
+def _board(run: Run, growth: _Growth) -> leaderboard.Leaderboard:
+    return leaderboard.leaderboard({"results": run.results, "group_subtasks": run.group_subtasks},
+                                   growth.extra_scores.get(run.label))
 
 
 def _score_json(s: Score) -> dict:
