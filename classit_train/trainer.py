@@ -26,12 +26,13 @@ from pathlib import Path
 import torch
 import yaml
 from transformers import Trainer, TrainerCallback, TrainingArguments
-from transformers.trainer_utils import rotate_checkpoints
 
 from .checkpoint import TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
+from .checkpoint_callback import CheckpointStateCallback, drop_incomplete_checkpoints
 from .config import RunConfig, StageConfig, TrainingConfig
 from .data import StageData, build_stage_data
 from .errors import ConfigError
+from .hf_folder import complete_hf_folder
 from .io_utils import expand_paths, expand_vars, publish_dir
 from .milestone_callback import MilestoneCallback
 from .milestones import milestones, run_lineage
@@ -43,13 +44,12 @@ logger = logging.getLogger(__name__)
 
 
 class ClassitTrainer(Trainer):
-    """The stock Trainer plus: words/tokens-seen accounting, the state file, and atomic checkpoints."""
+    """The stock Trainer plus words/tokens-seen accounting (state files: :class:`CheckpointStateCallback`)."""
 
     def __init__(self, *args, train_state: TrainState, **kwargs):
         super().__init__(*args, **kwargs)
         self.train_state = train_state
         self._pending = torch.zeros(2, dtype=torch.long)  # words, tokens since the last sync (this process)
-        self._staging_dir: str | None = None
 
     # -- accounting -------------------------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
@@ -69,36 +69,6 @@ class ClassitTrainer(Trainer):
         self.train_state.words_seen += int(pending[0])
         self.train_state.tokens_seen += int(pending[1])
         self._pending.zero_()
-
-    # -- atomic checkpoints -----------------------------------------------------------------------------------
-    def _get_output_dir(self, trial) -> str:
-        return self._staging_dir or super()._get_output_dir(trial)
-
-    def _save_checkpoint(self, model, trial) -> None:
-        name = f"checkpoint-{self.state.global_step}"
-        staging = os.path.join(self.args.output_dir, ".staging")
-        if self.args.should_save:
-            shutil.rmtree(os.path.join(staging, name), ignore_errors=True)  # left by a killed run
-        self.accelerator.wait_for_everyone()
-        self._staging_dir = staging
-        try:
-            super()._save_checkpoint(model, trial)  # writes <output_dir>/.staging/checkpoint-N on every rank
-        finally:
-            self._staging_dir = None
-        self.accelerator.wait_for_everyone()
-        if self.args.should_save:
-            state = dataclasses.replace(self.train_state, stage_step=self.state.global_step,
-                                        global_step=self.train_state.global_step + self.state.global_step)
-            write_state(os.path.join(staging, name), state)
-            publish_dir(os.path.join(staging, name), os.path.join(self.args.output_dir, name))
-            try:
-                os.rmdir(staging)
-            except OSError:
-                pass
-            if self.args.save_total_limit:
-                rotate_checkpoints(output_dir=self.args.output_dir, save_total_limit=self.args.save_total_limit,
-                                   best_model_checkpoint=None, use_mtime=False)
-        self.accelerator.wait_for_everyone()
 
 
 class AccountingCallback(TrainerCallback):
@@ -273,6 +243,7 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     trainer_dir = stage_dir.parent / "checkpoints" / stage_dir.name
     if _is_main():
         clean_partial(trainer_dir)
+        drop_incomplete_checkpoints(trainer_dir)
     data: StageData = build_stage_data(config, stage, tokenizer, show_progress=_is_main())
     if stage_data_hook is not None:
         stage_data_hook(stage, data)
@@ -305,6 +276,8 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
                              data_collator=make_collator(config, tokenizer, attn), processing_class=tokenizer,
                              train_state=train_state)
     trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
+    trainer.add_callback(CheckpointStateCallback(trainer, tokenizer, config))
+    trainer.finish_folder = lambda folder, st: complete_hf_folder(folder, tokenizer, st, config)  # milestone folders
     schedule = milestones(config.checkpoints, config.budget.max_words)  # chck_* folders in the run folder
     trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, schedule))
     if config.budget.max_words is not None and config.budget.mode != "off":
@@ -323,6 +296,7 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     trainer.save_model(str(tmp))  # model, config, generation config, tokenizer (rank 0 writes)
     _barrier()
     if _is_main():
+        complete_hf_folder(tmp, tokenizer, final, config)
         write_state(tmp, final)
         publish_dir(tmp, stage_dir)
     _barrier()
