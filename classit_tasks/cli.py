@@ -72,10 +72,12 @@ def _task_manager_class(task_root: Path):
 
 def run(argv: list[str]) -> int:
     import lm_eval
+    import lm_eval.evaluator
     import lm_eval.tasks
     from lm_eval._cli.run import Run
 
-    from classit_tasks import task_dir
+    from classit_tasks import run_checks, task_dir
+    from classit_tasks.cache_key import keyed_cache_path
     from classit_tasks.data import ClassitDataError
     from classit_tasks.model import DEFAULT_BATCH_ROWS, ClassitModelError
     from classit_tasks.summary import print_summary
@@ -89,12 +91,18 @@ def run(argv: list[str]) -> int:
         "--data_dir", default=None, metavar="<path>",
         help="BabyLM evaluation-data folder (default: $CLASSIT_DATA_DIR)",
     )
+    run_parser.add_argument(
+        "--update_model_card", action="store_true",
+        help="write the scores into the checkpoint's README.md (model card) when pretrained= is a local folder",
+    )
     args = parser.parse_args(["run", *argv])
     if args.model is None:
         args.model = "classit-hf"
     if args.model == "classit-hf" and getattr(args, "batch_size", None) is None:
         args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
     data_dir = vars(args).pop("data_dir")
+    update_card = vars(args).pop("update_model_card")
+    run_checks.setup_lm_eval_logging(getattr(args, "verbosity", None))
     if data_dir and not Path(data_dir).is_dir():
         return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -109,11 +117,19 @@ def run(argv: list[str]) -> int:
         model_args = kw.get("model_args")
         if isinstance(model_args, dict):
             check_checkpoint(model_args)
+        run_checks.CLASSIT_MODELS.clear()  # this run's classit-hf model registers itself again
+        refusal = run_checks.check_chat_template(kw.get("apply_chat_template"), kw.get("tasks"))
+        if refusal:
+            raise UsageError(refusal)
+        if kw.get("use_cache"):  # lm-eval keys its cache by request only: add the model's identity (cache_key.py)
+            kw["use_cache"] = keyed_cache_path(kw["use_cache"], kw.get("model") or "hf", model_args)
         captured["results"] = original_evaluate(*a, **kw)
         return captured["results"]
 
     original_manager = lm_eval.tasks.TaskManager
+    original_git_hash = lm_eval.evaluator.get_git_commit_hash
     lm_eval.simple_evaluate = evaluate
+    lm_eval.evaluator.get_git_commit_hash = run_checks.quiet_git_hash  # no "fatal: not a git repository"
     lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
     try:
         args.func(args)
@@ -126,12 +142,17 @@ def run(argv: list[str]) -> int:
     finally:
         lm_eval.simple_evaluate = original_evaluate
         lm_eval.tasks.TaskManager = original_manager
+        lm_eval.evaluator.get_git_commit_hash = original_git_hash
         if previous_data_dir is None:
             os.environ.pop("CLASSIT_DATA_DIR", None)
         else:
             os.environ["CLASSIT_DATA_DIR"] = previous_data_dir
     if captured.get("results"):
         print_summary(captured["results"])
+        if update_card:
+            from classit_tasks.model_card import update_from_results
+
+            print(update_from_results(captured["results"]))
     return 0
 
 

@@ -25,6 +25,7 @@ from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
 from classit_tasks.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
+from classit_tasks.run_checks import CLASSIT_MODELS
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class ClassitLM(HFLM):
     ):
         kwargs.setdefault("dtype", "float32")
         super().__init__(pretrained=pretrained, **kwargs)
+        CLASSIT_MODELS.add(str(pretrained))  # the task loaders' hf-rule check (run_checks.py) stays silent for it
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(
                 f"{pretrained}: classit-hf needs a fast (Rust) tokenizer for character offsets, "
