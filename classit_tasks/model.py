@@ -24,6 +24,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
+from classit_tasks.distributed import adopt_data_parallel, prepare_data_parallel
 from classit_tasks.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
 from classit_tasks.run_checks import CLASSIT_MODELS
 
@@ -104,7 +105,9 @@ class ClassitLM(HFLM):
         **kwargs,
     ):
         kwargs.setdefault("dtype", "float32")
+        prepare_data_parallel(kwargs.get("device"))
         super().__init__(pretrained=pretrained, **kwargs)
+        adopt_data_parallel(self)  # also data-parallel on CPU (gloo) under accelerate launch / torchrun
         CLASSIT_MODELS.add(str(pretrained))  # the task loaders' hf-rule check (run_checks.py) stays silent for it
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(
