@@ -5,6 +5,7 @@
     classit-eval tasks-dir                print the task folder for `lm_eval --include_path`
     classit-eval finetune|report|compare  fine-tuning wrapper, reports, checkpoint comparison
     classit-eval gate BASE CAND DATA_DIR  the CI regression gate (evaluate both, then compare)
+    classit-eval data fetch|check         download the evaluation data from OSF / verify a data folder
 
 `run` takes every flag of `lm-eval run` and writes the same result files. It differs in three ways: only
 classit's task folder is indexed (the stock CLI indexes ~14k YAMLs on every start), the model defaults to
@@ -26,6 +27,7 @@ DELEGATED = {
     "finetune": ("classit_tasks.finetune.cli", "main", "fine-tune and evaluate on (Super)GLUE"),
     "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
+    "data": ("classit_tasks.data_fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
     "gate": ("classit_tasks.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
