@@ -17,15 +17,17 @@ import os
 log = logging.getLogger("lm_eval.classit")  # shown by lm-eval's handler
 
 
-def prepare_data_parallel(device: str | None) -> None:
+def prepare_data_parallel(kwargs: dict) -> None:
     """Before the model's Accelerator is built: processes launched with torchrun on CPU (``--device cpu`` or no
-    GPU) form a gloo process group (what ``accelerate launch --cpu`` asks for with ``ACCELERATE_USE_CPU``)."""
+    GPU) form a gloo process group (what ``accelerate launch --cpu`` asks for with ``ACCELERATE_USE_CPU``), and the
+    model loads without a device map (HFLM would map it to ``cpu:0``, which transformers 4.x cannot load to)."""
     import torch
 
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return
-    if str(device or "").startswith("cpu") or not torch.cuda.is_available():
+    if str(kwargs.get("device") or "").startswith("cpu") or not torch.cuda.is_available():
         os.environ.setdefault("ACCELERATE_USE_CPU", "true")
+        kwargs.setdefault("device_map", "cpu")  # any explicit value: HFLM then loads with device_map=None
 
 
 def adopt_data_parallel(lm) -> None:

@@ -105,7 +105,7 @@ class ClassitLM(HFLM):
         **kwargs,
     ):
         kwargs.setdefault("dtype", "float32")
-        prepare_data_parallel(kwargs.get("device"))
+        prepare_data_parallel(kwargs)
         super().__init__(pretrained=pretrained, **kwargs)
         adopt_data_parallel(self)  # also data-parallel on CPU (gloo) under accelerate launch / torchrun
         CLASSIT_MODELS.add(str(pretrained))  # the task loaders' hf-rule check (run_checks.py) stays silent for it

@@ -62,7 +62,8 @@ def portable_tokenizer_config(folder: str | os.PathLike) -> None:
 
     transformers 5 writes ``tokenizer_class: TokenizersBackend`` (unknown to 4.x), its extra special tokens as
     ``extra_special_tokens: [...]`` (4.x expects a dict there, the list under ``additional_special_tokens``) and the
-    chat template only to ``chat_template.jinja`` (read from transformers 4.47 on; 4.46 reads it from the config).
+    chat template only to ``chat_template.jinja`` (read from transformers 4.47 on; 4.46 reads it from the config);
+    ``model_input_names`` is written so that 4.x does not return ``token_type_ids`` (``generate`` rejects them).
     """
     folder = Path(folder)
     path = folder / "tokenizer_config.json"
@@ -78,6 +79,9 @@ def portable_tokenizer_config(folder: str | os.PathLike) -> None:
         config.pop("extra_special_tokens")
         merged = list(dict.fromkeys(list(config.get("additional_special_tokens") or []) + extra))
         config["additional_special_tokens"] = merged
+        changed = True
+    if "model_input_names" not in config:  # else transformers 4.x's fast tokenizer adds token_type_ids, which
+        config["model_input_names"] = ["input_ids", "attention_mask"]  # decoder-only generate() rejects
         changed = True
     template = folder / "chat_template.jinja"
     if "chat_template" not in config and template.is_file():

@@ -41,6 +41,7 @@ from .packing import PackedCollator, PaddingCollator, RowsDataset
 from .tokenizer import load_tokenizer, train_tokenizer
 
 logger = logging.getLogger(__name__)
+_FRACTIONAL_WARMUP_STEPS = int(__import__("transformers").__version__.split(".")[0]) >= 5
 
 
 class ClassitTrainer(Trainer):
@@ -104,6 +105,8 @@ class AccountingCallback(TrainerCallback):
 def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int) -> TrainingArguments:
     """``TrainingArguments`` for one stage (``warmup_ratio`` maps to transformers 5's fractional ``warmup_steps``)."""
     warmup = tc.warmup_steps if tc.warmup_steps else tc.warmup_ratio
+    # transformers < 5 takes a ratio only as warmup_ratio (warmup_steps must be an int there).
+    warmup_key = "warmup_steps" if tc.warmup_steps or _FRACTIONAL_WARMUP_STEPS else "warmup_ratio"
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     # Multi-process CPU runs (gloo) only become distributed with use_cpu=True; a single process needs no backend.
     use_cpu = distributed and not torch.cuda.is_available()
@@ -113,7 +116,7 @@ def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int)
         gradient_accumulation_steps=tc.gradient_accumulation_steps,
         learning_rate=tc.learning_rate,
         lr_scheduler_type=tc.lr_scheduler_type,
-        warmup_steps=warmup,
+        **{warmup_key: warmup},
         weight_decay=tc.weight_decay,
         max_grad_norm=tc.max_grad_norm,
         adam_beta2=tc.adam_beta2,
