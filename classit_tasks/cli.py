@@ -8,6 +8,8 @@
     classit-eval submit                   the BabyLM 2025 submission file from results, fine-tuning and a sweep
     classit-eval audit                    fragile items: near-ties of a run re-scored in float64
     classit-eval sweep RUN_DIR … --tasks T --output_path OUT   every checkpoint of training runs + growth report
+    classit-eval gate BASE CAND DATA_DIR  the CI regression gate (evaluate both, then compare)
+    classit-eval data fetch|check         download the evaluation data from OSF / verify a data folder
 
 `run` takes every flag of `lm-eval run` and writes the same result files. It differs in three ways: only
 classit's task folder is indexed (the stock CLI indexes ~14k YAMLs on every start), the model defaults to
@@ -33,6 +35,8 @@ DELEGATED = {
     "submit": ("classit_tasks.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
     "audit": ("classit_tasks.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
     "sweep": ("classit_tasks.sweep.cli", "sweep_main", "evaluate every checkpoint of training runs, growth report"),
+    "data": ("classit_tasks.data_fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
+    "gate": ("classit_tasks.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
@@ -86,10 +90,12 @@ def _task_manager_class(task_root: Path):
 
 def run(argv: list[str]) -> int:
     import lm_eval
+    import lm_eval.evaluator
     import lm_eval.tasks
     from lm_eval._cli.run import Run
 
-    from classit_tasks import task_dir
+    from classit_tasks import run_checks, task_dir
+    from classit_tasks.cache_key import keyed_cache_path
     from classit_tasks.data import ClassitDataError
     from classit_tasks.model import DEFAULT_BATCH_ROWS, ClassitModelError
     from classit_tasks.summary import print_summary
@@ -106,6 +112,10 @@ def run(argv: list[str]) -> int:
     run_parser.add_argument(
         "--allow-nan", action="store_true",
         help="score items with a NaN/inf log-likelihood as wrong and report them (default: stop with an error)",
+    )
+    run_parser.add_argument(
+        "--update_model_card", action="store_true",
+        help="write the scores into the checkpoint's README.md (model card) when pretrained= is a local folder",
     )
     args = parser.parse_args(["run", *argv])
     if args.model is None:
@@ -127,6 +137,8 @@ def run(argv: list[str]) -> int:
     if limit is not None and float(limit) <= 0:
         return _fail(f"--limit {limit:g}: give a positive number of documents per task (or a fraction below 1)")
     data_dir = vars(args).pop("data_dir")
+    update_card = vars(args).pop("update_model_card")
+    run_checks.setup_lm_eval_logging(getattr(args, "verbosity", None))
     if data_dir and not Path(data_dir).is_dir():
         return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -141,11 +153,19 @@ def run(argv: list[str]) -> int:
         model_args = kw.get("model_args")
         if isinstance(model_args, dict):
             check_checkpoint(model_args)
+        run_checks.CLASSIT_MODELS.clear()  # this run's classit-hf model registers itself again
+        refusal = run_checks.check_chat_template(kw.get("apply_chat_template"), kw.get("tasks"))
+        if refusal:
+            raise UsageError(refusal)
+        if kw.get("use_cache"):  # lm-eval keys its cache by request only: add the model's identity (cache_key.py)
+            kw["use_cache"] = keyed_cache_path(kw["use_cache"], kw.get("model") or "hf", model_args)
         captured["results"] = original_evaluate(*a, **kw)
         return captured["results"]
 
     original_manager = lm_eval.tasks.TaskManager
+    original_git_hash = lm_eval.evaluator.get_git_commit_hash
     lm_eval.simple_evaluate = evaluate
+    lm_eval.evaluator.get_git_commit_hash = run_checks.quiet_git_hash  # no "fatal: not a git repository"
     lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
     from classit_tasks.atomic_results import ResultsWriteError, staged_results
 
@@ -164,12 +184,17 @@ def run(argv: list[str]) -> int:
             os.environ.pop(nonfinite.ENV, None)
         lm_eval.simple_evaluate = original_evaluate
         lm_eval.tasks.TaskManager = original_manager
+        lm_eval.evaluator.get_git_commit_hash = original_git_hash
         if previous_data_dir is None:
             os.environ.pop("CLASSIT_DATA_DIR", None)
         else:
             os.environ["CLASSIT_DATA_DIR"] = previous_data_dir
     if captured.get("results"):
         print_summary(captured["results"])
+        if update_card:
+            from classit_tasks.model_card import update_from_results
+
+            print(update_from_results(captured["results"]))
     if nonfinite.scored_as_wrong():
         wrong = nonfinite.scored_as_wrong()
         print(f"{PROG}: warning: {len(wrong)} item(s) had non-finite scores and were scored as wrong "

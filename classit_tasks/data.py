@@ -2,7 +2,8 @@
 
 The data is never bundled. A run names the evaluation-data folder through, in order of precedence:
 the ``data_dir`` argument (``classit-eval --data_dir``, or lm-eval's ``--metadata '{"data_dir": ...}'``),
-then the environment variable ``CLASSIT_DATA_DIR``.
+then the environment variable ``CLASSIT_DATA_DIR``, then ``<cache>/babylm_eval_2025`` if ``classit-eval data fetch``
+put the data there.
 
 The folder may use the official layout (``full_eval/<name>``, ``fast_eval/<name>``), be a plain folder holding
 ``<name>`` directly, or hold ``<name>.zip`` (password-protected zips such as EWoK and entity tracking). Zips are
@@ -23,6 +24,7 @@ CACHE_DIR_ENV = "CLASSIT_CACHE_DIR"
 ZIP_PASSWORD_ENV = "CLASSIT_ZIP_PASSWORD"
 # Password published with the BabyLM 2025 evaluation data (README of babylm/evaluation-pipeline-2025).
 DEFAULT_ZIP_PASSWORD = "BabyLM2025"
+FETCHED_DATA = "babylm_eval_2025"  # <cache>/babylm_eval_2025: where `classit-eval data fetch` puts the data
 
 
 class ClassitDataError(ValueError):
@@ -33,14 +35,17 @@ class ClassitDataError(ValueError):
 # Locating the data
 # --------------------------------------------------------------------------------------------------------------
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The evaluation-data root: ``data_dir`` if given, else ``$CLASSIT_DATA_DIR``."""
+    """The evaluation-data root: ``data_dir`` if given, else ``$CLASSIT_DATA_DIR``, else the folder
+    ``classit-eval data fetch`` downloads into (``<cache>/babylm_eval_2025``) if it exists."""
     source = "data_dir"
     if not data_dir:
         data_dir, source = os.environ.get(DATA_DIR_ENV), DATA_DIR_ENV
+    if not data_dir and (cache_dir() / FETCHED_DATA).is_dir():
+        data_dir, source = cache_dir() / FETCHED_DATA, "the fetched-data cache"
     if not data_dir:
         raise ClassitDataError(
-            f"no evaluation-data folder given: set {DATA_DIR_ENV}, pass --data_dir (classit-eval) or "
-            f"--metadata '{{\"data_dir\": \"...\"}}' (lm_eval)"
+            f"no evaluation-data folder given and none fetched: run `classit-eval data fetch` (downloads it from "
+            f"OSF into {cache_dir() / FETCHED_DATA}), or pass --data_dir / set {DATA_DIR_ENV}"
         )
     path = Path(data_dir).expanduser()
     if not path.is_dir():

@@ -24,6 +24,7 @@ from classit_tasks.data import ClassitDataError, check_count, find_dataset, read
 from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS
 from classit_tasks.text_files import open_utf8
+from classit_tasks.run_checks import warn_if_hf_differs
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def load_entity_tracking(
     dataset: str, subset: str, numops: int, data_dir=None, check_counts=True, fallback: str | None = None, **_
 ) -> dict:
     """Items of ``<dataset>/<subset>.jsonl`` with ``numops`` operations, as a ``test`` split."""
+    warn_if_hf_differs(dataset, has_context=True, metadata=_)
     used, folder = locate(dataset, fallback, data_dir)
     path = folder / f"{subset}.jsonl"
     records = read_file(path)

@@ -24,6 +24,7 @@ from typing import Sequence
 
 from classit_tasks.loaders import Docs, load_records
 from classit_tasks.metrics import rank_item
+from classit_tasks.run_checks import warn_if_hf_differs
 
 DOMAINS = (
     "agent-properties", "material-dynamics", "material-properties", "physical-dynamics", "physical-interactions",
@@ -62,6 +63,7 @@ BREAKDOWN_CELLS = {
 
 def load_ewok(dataset: str, subset: str | None = None, data_dir=None, check_counts=True, **_) -> dict:
     """One domain file (``subset``) of ``dataset`` (ewok_filtered / ewok_fast), or all 11 pooled if no subset."""
+    warn_if_hf_differs(dataset, has_context=True, metadata=_)
     subsets = [subset] if subset else list(DOMAINS)
     records = [r for s in subsets for r in load_records(dataset, s, EWOK_FIELDS, data_dir, check_counts)]
     keep = list(EWOK_FIELDS)  # drop any extra columns so pooled files always share one schema

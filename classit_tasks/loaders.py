@@ -11,6 +11,7 @@ from typing import Any
 
 from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl
 from classit_tasks.official_counts import EXPECTED_COUNTS
+from classit_tasks.run_checks import warn_if_hf_differs
 
 MINIMAL_PAIR_FIELDS = {"sentence_good": str, "sentence_bad": str}
 BLIMP_FIELDS = {**MINIMAL_PAIR_FIELDS, "field": str, "linguistics_term": str, "UID": str}
@@ -53,6 +54,7 @@ def load_records(dataset: str, subset: str, required: dict, data_dir=None, check
 
 def load_minimal_pairs(dataset: str, subset: str, data_dir=None, check_counts=True, **_) -> dict:
     """BLiMP-style minimal pairs (``sentence_good`` / ``sentence_bad``) as a ``test`` split."""
+    warn_if_hf_differs(f"{dataset}/{subset}", has_context=False, metadata=_)
     required = BLIMP_FIELDS if dataset.startswith("blimp") else MINIMAL_PAIR_FIELDS
     records = load_records(dataset, subset, required, data_dir, check_counts)
     return {"test": Docs(records)}

@@ -26,6 +26,7 @@ from classit_tasks.data import ClassitDataError, check_count, find_dataset, read
 from classit_tasks.loaders import Docs, _flag
 from classit_tasks.official_counts import EXPECTED_COUNTS
 from classit_tasks.text_files import open_utf8
+from classit_tasks.run_checks import warn_if_hf_differs
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def read_wug(path) -> list[dict]:
 
 def load_wug(dataset: str, subset: str, data_dir=None, check_counts=True, optional=False, **_) -> dict:
     """``<dataset>/<subset>.jsonl`` as a ``test`` split; if ``optional`` and absent, one placeholder document."""
+    warn_if_hf_differs(f"{dataset}/{subset}", has_context=False, metadata=_)
     root = resolve_data_dir(data_dir)  # a missing data folder is always an error
     try:
         path = find_dataset(dataset, data_dir) / f"{subset}.jsonl"

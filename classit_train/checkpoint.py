@@ -10,8 +10,10 @@ normal Hugging Face model folder (config, weights, tokenizer) plus ``classit_sta
 
 Milestone folders ``chck_{N}M`` / ``chck_{N}K`` (:mod:`classit_train.milestones`) are of the same kind.
 
-Folders are written under a temporary name and renamed into place only when complete, so a folder with the final
-name is always whole (a crash leaves at most a hidden ``.staging``/``.tmp-*`` folder, cleaned up on restart).
+End-of-stage and milestone folders are written under a temporary name and renamed into place only when complete
+(a crash leaves at most a hidden ``.tmp-*`` folder, cleaned up on restart). ``checkpoint-N`` folders are written
+by the Trainer in place; their state file is written last (:mod:`classit_train.checkpoint_callback`), and one
+without it is incomplete.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@
     classit-train data audit configs/tiny_merged.yaml --data_dir eval_data   (decontamination audit)
     classit-train train configs/tiny_merged.yaml --set training.max_steps=50
     classit-train demo --data ../shared/data --output-dir demo_out
+    classit-train configs list|show NAME|copy NAME [DEST]
 
 Errors in configs or inputs are reported as one line, ``classit-train: error: <field or file:line>: <what>``.
 """
@@ -71,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data_dir", default=None, help="evaluation data for --max_contamination (default $CLASSIT_DATA_DIR)")
     train.add_argument("--fresh", action="store_true",
                        help="replace a finished run in --output-dir trained with another config (default: refuse)")
+
+    from .configs_cmd import add_parser as add_configs_parser
+
+    add_configs_parser(sub)
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
@@ -178,7 +183,14 @@ def cmd_train(args) -> int:
         overrides.append(f"output_dir={args.output_dir}")
     if args.dynamics:
         overrides.append("data.dynamics=true")
-    config = load_config(args.config, overrides)  # validate before the (slow) torch/transformers import
+    from .configs_cmd import resolve_config_path
+
+    shipped = resolve_config_path(args.config)  # `train tiny_merged`: a shipped config by name
+    if shipped is not None:
+        with shipped as path:
+            config = load_config(path, overrides)
+    else:
+        config = load_config(args.config, overrides)  # validate before the (slow) torch/transformers import
     if args.stage_order:
         config = reorder_stages(config, args.stage_order.split(","))
     if args.max_contamination is not None:
@@ -236,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _setup_logging()
-    commands = {"tokenizer": cmd_tokenizer, "data": cmd_data, "train": cmd_train, "demo": cmd_demo}
+    from .configs_cmd import cmd_configs
+
+    commands = {"tokenizer": cmd_tokenizer, "data": cmd_data, "train": cmd_train, "demo": cmd_demo,
+                "configs": cmd_configs}
     try:
         return commands[args.command](args)
     except ClassitTrainError as err:

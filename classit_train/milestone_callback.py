@@ -68,6 +68,8 @@ class MilestoneCallback(TrainerCallback):
             state = dataclasses.replace(ts, stage_step=trainer.state.global_step,
                                         global_step=ts.global_step + trainer.state.global_step,
                                         milestone_words=words)
+            if getattr(trainer, "finish_folder", None) is not None:
+                trainer.finish_folder(tmp, state)  # generation config, use_cache, model card (hf_folder.py)
             write_state(tmp, state)  # written last: a folder with a state file is complete
             publish_dir(tmp, final)
             logger.info("milestone %s: %d words seen (step %d) -> %s", name, ts.words_seen, state.global_step, final)

@@ -98,6 +98,9 @@ def train_tokenizer(files: Iterable[str | os.PathLike] | None = None, *, texts: 
     hf_tok.add_bos_token = add_bos  # informative; the post-processor does the work
     if output_dir is not None:
         hf_tok.save_pretrained(str(output_dir))
+        from .hf_folder import portable_tokenizer_config
+
+        portable_tokenizer_config(output_dir)  # loadable by transformers 4.x too
     return hf_tok
 
 

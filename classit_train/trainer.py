@@ -20,18 +20,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import shutil
 from pathlib import Path
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments
-from transformers.trainer_utils import rotate_checkpoints
 
 from . import dynamics
 from .checkpoint import TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
+from .checkpoint_callback import CheckpointStateCallback, drop_incomplete_checkpoints
 from .config import RunConfig, StageConfig, TrainingConfig
 from .data import StageData, build_stage_data
 from .errors import ConfigError
+from .hf_folder import complete_hf_folder
 from .io_utils import expand_paths, expand_vars, publish_dir
 from .milestone_callback import MilestoneCallback
 from .milestones import milestones, run_lineage
@@ -41,10 +41,12 @@ from .packing import PackedCollator, PaddingCollator, RowsDataset
 from .tokenizer import load_tokenizer, train_tokenizer
 
 logger = logging.getLogger(__name__)
+_FRACTIONAL_WARMUP_STEPS = int(__import__("transformers").__version__.split(".")[0]) >= 5
 
 
 class ClassitTrainer(Trainer):
-    """The stock Trainer plus: words/tokens-seen accounting, the state file, atomic checkpoints, training dynamics."""
+    """The stock Trainer plus words/tokens-seen accounting (state files: :class:`CheckpointStateCallback`) and
+    training dynamics."""
 
     dynamics = None  # a classit_train.dynamics.DynamicsRecorder when data.dynamics is on
 
@@ -52,7 +54,6 @@ class ClassitTrainer(Trainer):
         super().__init__(*args, **kwargs)
         self.train_state = train_state
         self._pending = torch.zeros(2, dtype=torch.long)  # words, tokens since the last sync (this process)
-        self._staging_dir: str | None = None
 
     # -- accounting -------------------------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
@@ -75,39 +76,6 @@ class ClassitTrainer(Trainer):
         self.train_state.words_seen += int(pending[0])
         self.train_state.tokens_seen += int(pending[1])
         self._pending.zero_()
-
-    # -- atomic checkpoints -----------------------------------------------------------------------------------
-    def _get_output_dir(self, trial) -> str:
-        return self._staging_dir or super()._get_output_dir(trial)
-
-    def _save_checkpoint(self, model, trial) -> None:
-        name = f"checkpoint-{self.state.global_step}"
-        staging = os.path.join(self.args.output_dir, ".staging")
-        if self.args.should_save:
-            claim(staging)
-            shutil.rmtree(os.path.join(staging, name), ignore_errors=True)  # left by a killed run
-        self.accelerator.wait_for_everyone()
-        self._staging_dir = staging
-        try:
-            super()._save_checkpoint(model, trial)  # writes <output_dir>/.staging/checkpoint-N on every rank
-        finally:
-            self._staging_dir = None
-        self.accelerator.wait_for_everyone()
-        if self.dynamics is not None:
-            self.dynamics.save_partial(os.path.join(staging, name), self.args.device, self.args.should_save)
-        if self.args.should_save:
-            state = dataclasses.replace(self.train_state, stage_step=self.state.global_step,
-                                        global_step=self.train_state.global_step + self.state.global_step)
-            write_state(os.path.join(staging, name), state)
-            publish_dir(os.path.join(staging, name), os.path.join(self.args.output_dir, name))
-            try:
-                os.rmdir(staging)
-            except OSError:
-                pass
-            if self.args.save_total_limit:
-                rotate_checkpoints(output_dir=self.args.output_dir, save_total_limit=self.args.save_total_limit,
-                                   best_model_checkpoint=None, use_mtime=False)
-        self.accelerator.wait_for_everyone()
 
 
 class AccountingCallback(TrainerCallback):
@@ -143,6 +111,8 @@ class AccountingCallback(TrainerCallback):
 def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int) -> TrainingArguments:
     """``TrainingArguments`` for one stage (``warmup_ratio`` maps to transformers 5's fractional ``warmup_steps``)."""
     warmup = tc.warmup_steps if tc.warmup_steps else tc.warmup_ratio
+    # transformers < 5 takes a ratio only as warmup_ratio (warmup_steps must be an int there).
+    warmup_key = "warmup_steps" if tc.warmup_steps or _FRACTIONAL_WARMUP_STEPS else "warmup_ratio"
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     # Multi-process CPU runs (gloo) only become distributed with use_cpu=True; a single process needs no backend.
     use_cpu = distributed and not torch.cuda.is_available()
@@ -152,7 +122,7 @@ def training_arguments(tc: TrainingConfig, output_dir: str, max_seq_length: int)
         gradient_accumulation_steps=tc.gradient_accumulation_steps,
         learning_rate=tc.learning_rate,
         lr_scheduler_type=tc.lr_scheduler_type,
-        warmup_steps=warmup,
+        **{warmup_key: warmup},
         weight_decay=tc.weight_decay,
         max_grad_norm=tc.max_grad_norm,
         adam_beta2=tc.adam_beta2,
@@ -280,6 +250,7 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     trainer_dir = stage_dir.parent / "checkpoints" / stage_dir.name
     if _is_main():
         clean_partial(trainer_dir)
+        drop_incomplete_checkpoints(trainer_dir)
     data: StageData = build_stage_data(config, stage, tokenizer, show_progress=_is_main(), stage_index=index)
     if stage_data_hook is not None:
         stage_data_hook(stage, data)
@@ -312,6 +283,8 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
                              data_collator=make_collator(config, tokenizer, attn), processing_class=tokenizer,
                              train_state=train_state)
     trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
+    trainer.add_callback(CheckpointStateCallback(trainer, tokenizer, config))
+    trainer.finish_folder = lambda folder, st: complete_hf_folder(folder, tokenizer, st, config)  # milestone folders
     schedule = milestones(config.checkpoints, config.budget.max_words)  # chck_* folders in the run folder
     trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, schedule))
     if config.data.dynamics:
@@ -336,6 +309,7 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
         dynamics.finish(trainer, tmp, _is_main(), {"packing": config.data.packing, "world_size": args.world_size,
                                                    "gradient_accumulation_steps": args.gradient_accumulation_steps})
     if _is_main():
+        complete_hf_folder(tmp, tokenizer, final, config)
         write_state(tmp, final)
         publish_dir(tmp, stage_dir)
     _barrier()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = ["scripts/demo.sh", "scripts/ci_gate.sh", "scripts/quickstart.sh", ".ci/run"]
+SCRIPTS = ["scripts/demo.sh", "scripts/ci_gate.sh", "scripts/quickstart.sh", ".ci/run", ".ci/compat.sh"]
 
 
 def _bash(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:

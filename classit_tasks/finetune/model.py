@@ -112,17 +112,26 @@ def fit_embeddings(backbone: nn.Module, tokenizer) -> None:
         backbone.resize_token_embeddings(len(tokenizer))
 
 
+def _dtype_keyword() -> str:
+    """``from_pretrained``'s dtype argument: ``dtype`` from transformers 4.56, ``torch_dtype`` before."""
+    import transformers
+    from packaging.version import Version
+
+    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+
+
 def load_backbone(pretrained: str, dtype: str = "float32", **kwargs) -> nn.Module:
     """``AutoModel`` (the base model without LM head); ``AutoModelForCausalLM`` when no base class is mapped."""
     from transformers import AutoModel, AutoModelForCausalLM
 
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got '{dtype}'")
+    kwargs[_dtype_keyword()] = DTYPES[dtype]
     try:
-        return AutoModel.from_pretrained(pretrained, dtype=DTYPES[dtype], **kwargs)
+        return AutoModel.from_pretrained(pretrained, **kwargs)
     except ValueError as err:  # "Unrecognized configuration class ... for AutoModel"
         logger.info("AutoModel cannot load %s (%s); using AutoModelForCausalLM hidden states", pretrained, err)
-        return AutoModelForCausalLM.from_pretrained(pretrained, dtype=DTYPES[dtype], **kwargs)
+        return AutoModelForCausalLM.from_pretrained(pretrained, **kwargs)
 
 
 def hidden_size_of(backbone: nn.Module) -> int:

@@ -1,0 +1,94 @@
+"""``classit-eval gate``: the checkpoint regression gate (docs/ci-recipe.md) as a command of the installed package.
+
+    classit-eval gate BASELINE CANDIDATE DATA_DIR [OUT] [--tasks T] [--max-drop P] [--alpha A] [--limit N]
+                      [--batch_size B] [--device D] [-- more compare flags]
+
+BASELINE, CANDIDATE: a checkpoint folder (holds config.json; it is evaluated here, into OUT/results/<side>) or a
+results folder written earlier by ``classit-eval … --output_path DIR --log_samples`` (same tasks, data, --limit).
+OUT (default gate_out/) receives results/, compare.txt and compare.json. Defaults come from the environment
+variables of ``scripts/ci_gate.sh`` (GATE_TASKS, GATE_MAX_DROP, GATE_ALPHA, GATE_LIMIT, GATE_BATCH, GATE_DEVICE,
+GATE_COMPARE_ARGS), which is now a thin wrapper around this command. Exit status: that of ``classit-eval compare``
+(0 no significant regression, 1 regression, 2 bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+PROG = "classit-eval gate"
+
+
+def _parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p.add_argument("baseline")
+    p.add_argument("candidate")
+    p.add_argument("data_dir")
+    p.add_argument("out", nargs="?", default="gate_out")
+    p.add_argument("--tasks", default=env("GATE_TASKS", "classit_zero_shot_fast"))
+    p.add_argument("--max-drop", default=env("GATE_MAX_DROP", "1"))
+    p.add_argument("--alpha", default=env("GATE_ALPHA", "0.05"))
+    p.add_argument("--limit", default=env("GATE_LIMIT") or None)
+    p.add_argument("--batch_size", default=env("GATE_BATCH", "256"))
+    p.add_argument("--device", default=env("GATE_DEVICE", "cpu"))
+    return p
+
+
+def _results_of(name: str, path: str, args) -> str:
+    """A results folder for ``path``: evaluated here when it is a checkpoint folder, used as is otherwise."""
+    from classit_tasks.cli import main as eval_main
+
+    if not (Path(path) / "config.json").is_file():
+        return path
+    out = Path(args.out) / "results" / name
+    shutil.rmtree(out, ignore_errors=True)
+    argv = ["--model_args", f"pretrained={Path(path).resolve()}", "--tasks", args.tasks, "--data_dir", args.data_dir,
+            "--device", args.device, "--batch_size", str(args.batch_size), "--output_path", str(out), "--log_samples"]
+    if args.limit:
+        argv += ["--limit", str(args.limit)]
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the comparison
+        code = eval_main(argv)
+    if code:
+        raise SystemExit(code)
+    return str(out)
+
+
+def main(argv: list[str]) -> int:
+    argv = list(argv)
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
+    if os.environ.get("GATE_COMPARE_ARGS"):
+        extra = shlex.split(os.environ["GATE_COMPARE_ARGS"]) + extra
+    args = _parser().parse_args(argv)
+    for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(key, "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    base = _results_of("baseline", args.baseline, args)
+    cand = _results_of("candidate", args.candidate, args)
+
+    from classit_tasks.report.cli import compare_main
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        rc = int(compare_main(["--baseline", base, "--candidate", cand, "--max-drop", str(args.max_drop),
+                               "--alpha", str(args.alpha), "--json", str(Path(args.out) / "compare.json"), *extra])
+                 or 0)
+    text = buffer.getvalue()
+    (Path(args.out) / "compare.txt").write_text(text, encoding="utf-8")
+    print(text, end="")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(f"### classit-eval compare (exit {rc})\n```\n{text}```\n")
+    print(f"classit-eval compare exit status: {rc}")
+    return rc
