@@ -199,14 +199,24 @@ def check(root: Path) -> tuple[list[str], list[str], list[str]]:
             continue
         bad = []
         for stem, n in counts.items():
-            path = folder / f"{stem}.jsonl"
+            suffix = ".json" if dataset == "aoa" else ".jsonl"  # AoA: one JSON object, word -> contexts
+            path = folder / f"{stem}{suffix}"
             if not path.is_file():
-                bad.append(f"{stem}.jsonl missing")
+                bad.append(f"{stem}{suffix} missing")
                 continue
-            with open(path, "rb") as handle:
-                lines = sum(1 for line in handle if line.strip())
+            if dataset == "aoa":
+                from classit_tasks.aoa import read_cdi_childes
+
+                try:
+                    lines = len(read_cdi_childes(path))  # (word, context) items, as the task counts them
+                except ClassitDataError as err:
+                    bad.append(str(err))
+                    continue
+            else:
+                with open(path, "rb") as handle:
+                    lines = sum(1 for line in handle if line.strip())
             if lines != n:
-                bad.append(f"{stem}.jsonl has {lines} items, the official release {n}")
+                bad.append(f"{stem}{suffix} has {lines} items, the official release {n}")
         (problems if bad else ok).append(f"{dataset}: " + ("; ".join(bad) if bad else f"{len(counts)} files, "
                                                             f"{sum(counts.values()):,} items"))
     for rel, (size, sha) in OFFICIAL_FILES.items():

@@ -165,7 +165,11 @@ class ClassitLM(HFLM):
     ):
         check_model_args({**kwargs, "max_tokens_per_batch": max_tokens_per_batch, "max_row_tokens": max_row_tokens})
         kwargs.setdefault("dtype", "float32")
-        prepare_data_parallel(kwargs)
+        # lm-eval's data parallelism splits documents across processes; a model object handed in already built
+        # (classit-eval sweep, whose ranks take whole checkpoints) stays in its own process, as HFLM does for it
+        data_parallel = isinstance(pretrained, str)
+        if data_parallel:
+            prepare_data_parallel(kwargs)
         try:
             super().__init__(pretrained=pretrained, **kwargs)
         except Exception as err:  # noqa: BLE001 - loading failures become one line; anything else is re-raised
@@ -174,7 +178,8 @@ class ClassitLM(HFLM):
             first = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise ClassitModelError(f"{pretrained}: cannot load the model ({type(err).__name__}: {first})") from None
         check_max_length(self.model.config, kwargs.get("max_length"), pretrained)
-        adopt_data_parallel(self)  # also data-parallel on CPU (gloo) under accelerate launch / torchrun
+        if data_parallel:
+            adopt_data_parallel(self)  # also data-parallel on CPU (gloo) under accelerate launch / torchrun
         CLASSIT_MODELS.add(str(pretrained))  # the task loaders' hf-rule check (run_checks.py) stays silent for it
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import sys
 from typing import Iterable
 
 log = logging.getLogger("lm_eval.classit")  # under lm-eval's logger: shown with its handler and level
@@ -28,6 +29,29 @@ def setup_lm_eval_logging(verbosity: str | None) -> None:
     from lm_eval.utils import setup_logging
 
     setup_logging(verbosity=(verbosity or "INFO").upper())
+    lm_eval_logger = logging.getLogger("lm_eval")
+    for i, handler in enumerate(lm_eval_logger.handlers):
+        if type(handler) is logging.StreamHandler:  # lm-eval's own (lm_eval.utils.setup_logging, checked on 0.4.13)
+            current = _CurrentStderrHandler(handler.level)
+            current.setFormatter(handler.formatter)
+            lm_eval_logger.handlers[i] = current
+
+
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at each record, not the stream of the first set-up: classit-eval may run
+    several times in one process (the Python API, tests capturing stderr), and an earlier stream may be closed."""
+
+    def __init__(self, level: int = logging.NOTSET):
+        super().__init__()
+        self.setLevel(level)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ assigns it; the current sys.stderr is used instead
+        pass
 
 
 def quiet_git_hash() -> str | None:
