@@ -37,8 +37,12 @@ class CheckpointStateCallback(TrainerCallback):
         if args.should_save and folder.is_dir():
             ts = trainer.train_state
             saved = dataclasses.replace(ts, stage_step=state.global_step, global_step=ts.global_step + state.global_step)
-            complete_hf_folder(folder, self.tokenizer, saved, self.config)
-            write_state(folder, saved)  # last: from now on the folder counts as complete
+            try:
+                complete_hf_folder(folder, self.tokenizer, saved, self.config)
+                write_state(folder, saved)  # last: from now on the folder counts as complete
+            except BaseException:  # e.g. a full disk: the Trainer's folder is never left half-written
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
         trainer.accelerator.wait_for_everyone()
         return control
 

@@ -12,7 +12,7 @@ from classit_train.configs_cmd import resolve_config_path, shipped_configs
 from train_helpers import REPO
 
 EXPECTED = {"tiny_pretrain", "tiny_merged", "tiny_sequential", "babylm_100m_pretrain", "babylm_140m_pretrain",
-            "classit_merged", "classit_sequential"}
+            "classit_merged", "classit_sequential", "tiny_map_curriculum"}
 
 
 def test_one_source_of_truth():
