@@ -97,6 +97,26 @@ def test_discovery_of_a_real_run(real_run):
     assert all(c.position_source == "classit_state.json" for c in found)
 
 
+def test_same_weights_stand_at_their_earliest_position(tmp_path):
+    """A run's first step can leave its base's weights unchanged (learning rate 0 at the start of a warmup): the one
+    model is the base's checkpoint, not the later folder, so the lineage base -> merged stays right."""
+    from classit_tasks.sweep.discover import discover
+
+    tok = build_tokenizer("bos", tmp_path / "tok")
+    for folder, words, branch, parent in (("run_b/chck_1M", 1, "base", None),
+                                          ("run_a/chck_2M", 2, "merged", "run_b/chck_1M")):
+        build_model(tok, tmp_path / folder, seed=0)  # identical weights
+        (tmp_path / folder / "classit_state.json").write_text(json.dumps(
+            {"stage": branch, "words_seen": words * 10**6, "branch": branch,
+             "parent": parent and str(tmp_path / parent)}))
+    build_model(tok, tmp_path / "run_a" / "chck_3M", seed=1)
+    (tmp_path / "run_a" / "chck_3M" / "classit_state.json").write_text(json.dumps(
+        {"stage": "merged", "words_seen": 3 * 10**6, "branch": "merged", "parent": str(tmp_path / "run_b/chck_1M")}))
+    found = discover([tmp_path / "run_a", tmp_path / "run_b"])
+    assert [(c.branch, c.name) for c in found] == [("base", "chck_1M"), ("merged", "chck_3M")]
+    assert found[0].aliases == [str(tmp_path / "run_a" / "chck_2M")]
+
+
 def test_sweep_equals_single_evaluation_and_reuses_requests(real_run, tmp_path, monkeypatch, capsys):
     """One model object, weights swapped in place, requests tokenized once: scores identical to a fresh
     evaluation of the checkpoint."""

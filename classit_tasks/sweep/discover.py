@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -281,7 +282,10 @@ def discover(paths: list[str | Path], positions: dict[str, int] | None = None,
         if same is None:
             by_hash[ck.weights_sha256] = ck
             continue
-        first, second = sorted([same, ck], key=lambda c: (_rank(c.path.name), str(c.path)))
+        # one model, several folders: it stands at the earliest position it was seen (e.g. a base's last checkpoint,
+        # not the first step of a run from it whose learning rate was still 0), then by folder kind and path
+        first, second = sorted([same, ck], key=lambda c: (c.words_seen if c.words_seen is not None else math.inf,
+                                                          _rank(c.path.name), str(c.path)))
         first.aliases = sorted({*first.aliases, *second.aliases, str(second.path)})
         by_hash[ck.weights_sha256] = first
     used = {n for n in positions if any(n in (str(c.path), c.name, c.path.name) or n in c.aliases
