@@ -75,7 +75,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from collections import defaultdict
 sys.path.insert(0, sys.argv[3])
-from classit_tasks.model import encode_babylm2025
+from classit_tasks.scoring.model import encode_babylm2025
 strings = pickle.load(open(sys.argv[2], "rb"))
 tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
 model = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
@@ -102,7 +102,7 @@ pickle.dump({"scoring": time.perf_counter() - t0, "tokens_scored": tokens, "padd
 
 CLASSIT = r"""
 import os, pickle, sys, time
-import classit_tasks.model as cm
+import classit_tasks.scoring.model as cm
 timing = {"scoring": 0.0, "tokens": 0, "positions": 0, "real": 0}
 score_rows, loglikelihood = cm.ClassitLM._score_rows, cm.ClassitLM.loglikelihood
 items = []
@@ -199,7 +199,7 @@ from lm_eval.models.huggingface import HFLM
 def stop(self, *a, **k):
     print(f"FIRST_REQUEST {time.time() - t0:.2f}", flush=True); os._exit(0)
 HFLM.loglikelihood = stop
-import classit_tasks.model as cm; cm.ClassitLM.loglikelihood = stop
+import classit_tasks.scoring.model as cm; cm.ClassitLM.loglikelihood = stop
 sys.argv = sys.argv[1:]
 if sys.argv[0] == "classit-eval":
     from classit_tasks.cli import main; sys.exit(main(sys.argv[1:]))

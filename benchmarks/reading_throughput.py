@@ -61,7 +61,7 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    import classit_tasks.model  # noqa: F401  (registers classit-hf)
+    import classit_tasks.scoring.model  # noqa: F401  (registers classit-hf)
     from lm_eval import simple_evaluate
     from lm_eval.api.registry import get_model
     from lm_eval.tasks import TaskManager

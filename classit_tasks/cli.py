@@ -32,11 +32,11 @@ DELEGATED = {
     "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
     "aoa": ("classit_tasks.report.aoa", "aoa_main", "age of acquisition over the checkpoints of a sweep"),
-    "submit": ("classit_tasks.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
-    "audit": ("classit_tasks.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
+    "submit": ("classit_tasks.report.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
+    "audit": ("classit_tasks.scoring.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
     "sweep": ("classit_tasks.sweep.cli", "sweep_main", "evaluate every checkpoint of training runs, growth report"),
-    "data": ("classit_tasks.data_fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
-    "gate": ("classit_tasks.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
+    "data": ("classit_tasks.tasks.fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
+    "gate": ("classit_tasks.report.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
@@ -63,7 +63,7 @@ def check_checkpoint(model_args: dict) -> None:
         raise UsageError(f"{pretrained}: checkpoint folder not found")
     if not (path / "config.json").is_file():
         raise UsageError(f"{pretrained}: not a Hugging Face checkpoint (no config.json)")
-    from classit_tasks.checkpoint_check import CheckpointError, check_checkpoint_files
+    from classit_tasks.scoring.checkpoint_check import CheckpointError, check_checkpoint_files
 
     try:
         check_checkpoint_files(path, str(model_args.get("trust_remote_code")).lower() in {"true", "1", "yes"})
@@ -95,10 +95,10 @@ def run(argv: list[str]) -> int:
     from lm_eval._cli.run import Run
 
     from classit_tasks import run_checks, task_dir
-    from classit_tasks.cache_key import keyed_cache_path
-    from classit_tasks.data import ClassitDataError
-    from classit_tasks.model import DEFAULT_BATCH_ROWS, ClassitModelError
-    from classit_tasks.summary import print_summary
+    from classit_tasks.scoring.cache_key import keyed_cache_path
+    from classit_tasks.tasks.data import ClassitDataError
+    from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitModelError
+    from classit_tasks.report.summary import print_summary
 
     parser = argparse.ArgumentParser(prog=PROG)
     subparsers = parser.add_subparsers(dest="command")
@@ -192,7 +192,7 @@ def run(argv: list[str]) -> int:
     if captured.get("results"):
         print_summary(captured["results"])
         if update_card:
-            from classit_tasks.model_card import update_from_results
+            from classit_tasks.report.model_card import update_from_results
 
             print(update_from_results(captured["results"]))
     if nonfinite.scored_as_wrong():

@@ -17,12 +17,12 @@ EXIT_INTERRUPTED = 130
 def known_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is a complete one-line explanation for the user."""
     from classit_tasks.atomic_results import ResultsWriteError
-    from classit_tasks.data import ClassitDataError
+    from classit_tasks.tasks.data import ClassitDataError
     from classit_tasks.nonfinite import NonFiniteScoreError
     from classit_tasks.report.errors import ReportInputError
 
     found: list[type[BaseException]] = [ClassitDataError, NonFiniteScoreError, ResultsWriteError, ReportInputError]
-    model = sys.modules.get("classit_tasks.model")  # imported only when a model was built (torch, lm-eval)
+    model = sys.modules.get("classit_tasks.scoring.model")  # imported only when a model was built (torch, lm-eval)
     if model is not None:
         found.append(model.ClassitModelError)
     cli = sys.modules.get("classit_tasks.cli")

@@ -19,7 +19,7 @@ from typing import Iterable
 
 log = logging.getLogger("lm_eval.classit")  # under lm-eval's logger: shown with its handler and level
 
-# ``pretrained`` values of the classit-hf models built in this process (classit_tasks.model adds to it).
+# ``pretrained`` values of the classit-hf models built in this process (classit_tasks.scoring.model adds to it).
 CLASSIT_MODELS: set[str] = set()
 _WARNED: set[tuple[str, str]] = set()
 

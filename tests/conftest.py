@@ -44,7 +44,7 @@ def checkpoints(tmp_path_factory) -> dict[str, Path]:
 def task_manager():
     from lm_eval.tasks import TaskManager
 
-    import classit_tasks.model  # noqa: F401  (registers classit-hf)
+    import classit_tasks.scoring.model  # noqa: F401  (registers classit-hf)
 
     return TaskManager(include_path=str(TASK_DIR), include_defaults=False)
 

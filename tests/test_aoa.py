@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from classit_tasks import aoa
-from classit_tasks.data import ClassitDataError
+from classit_tasks.tasks import aoa
+from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.report import aoa as fit
 from classit_tasks.report.errors import ReportInputError
 from zero_shot_helpers import EVAL_DATA, _plain_model, evaluate, tiny_checkpoint

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from classit_tasks.comps import SUBTASKS, load_comps
-from classit_tasks.data import ClassitDataError
+from classit_tasks.tasks.comps import SUBTASKS, load_comps
+from classit_tasks.tasks.data import ClassitDataError
 from zero_shot_helpers import _plain_model, classit_lm, sample_logliks
 
 # (acceptable prefix, unacceptable prefix, property phrase): the project's own sentences, not COMPS items.

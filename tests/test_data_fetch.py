@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from tiny_models import EVAL_DATA
 
-from classit_tasks import data_fetch
+from classit_tasks.tasks import fetch as data_fetch
 from classit_tasks.cli import main
-from classit_tasks.data import ClassitDataError, resolve_data_dir
+from classit_tasks.tasks.data import ClassitDataError, resolve_data_dir
 
 # A slice of the release: a fast folder, a full file with an official sha256, a zip (served as stored).
 SERVED = ["fast_eval/supplement_fast/hypernym.jsonl", "fast_eval/supplement_fast/turn_taking.jsonl",
@@ -147,8 +147,7 @@ def test_fetch_fast_only_and_a_corrupt_file(osf, tmp_path, capsys):
 
 def test_official_hashes_are_enforced(osf, tmp_path, capsys, monkeypatch):
     """OSF listing a changed official file (size/sha256 not those of the release) is refused."""
-    from classit_tasks import official_files
-
+    from classit_tasks.tasks import official_files
     rel = "full_eval/reading/reading_data.csv"
     monkeypatch.setitem(official_files.OFFICIAL_FILES, rel, (1, "0" * 64))
     assert main(["data", "fetch", "--full", str(tmp_path / "d"), "--no-progress"]) == 2

@@ -8,8 +8,8 @@ import shutil
 import pytest
 from tiny_models import EVAL_DATA
 
-from classit_tasks.data import ClassitDataError, extract_zip, find_dataset, read_jsonl, resolve_data_dir
-from classit_tasks.loaders import load_minimal_pairs
+from classit_tasks.tasks.data import ClassitDataError, extract_zip, find_dataset, read_jsonl, resolve_data_dir
+from classit_tasks.tasks.loaders import load_minimal_pairs
 
 
 def one_line(err: pytest.ExceptionInfo) -> str:

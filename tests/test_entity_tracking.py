@@ -12,9 +12,9 @@ from zero_shot_helpers import (
     FakeLM, evaluate, parity_run, reference_logprob, sample_logliks, task_manager, tiny_checkpoint,
 )
 
-from classit_tasks.data import ClassitDataError
-from classit_tasks.entity_tracking import FILES, NUMOPS, load_entity_tracking
-from classit_tasks.model import ClassitModelError
+from classit_tasks.tasks.data import ClassitDataError
+from classit_tasks.tasks.entity_tracking import FILES, NUMOPS, load_entity_tracking
+from classit_tasks.scoring.model import ClassitModelError
 
 TOL = 1e-4
 PARITY = ("classit_entity_tracking_regular_5_ops", "classit_entity_tracking_ambiref_2_ops",

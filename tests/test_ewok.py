@@ -15,8 +15,8 @@ import pytest
 
 from zero_shot_helpers import FakeLM, evaluate, parity_run, reference_logprob, sample_logliks, task_manager
 
-from classit_tasks.data import ClassitDataError
-from classit_tasks.ewok import BREAKDOWN_CELLS, DOMAINS, load_ewok
+from classit_tasks.tasks.data import ClassitDataError
+from classit_tasks.tasks.ewok import BREAKDOWN_CELLS, DOMAINS, load_ewok
 
 TOL = 1e-4  # float32 sums, batched vs unbatched
 

@@ -42,7 +42,7 @@ def test_shared_prefix_rows_equal_separate_scoring(kind, checkpoints, task_manag
 
 def test_head_chunks_do_not_change_scores(checkpoints, task_manager, monkeypatch):
     """The LM head and log-sum-exp run over chunks of needed positions; tiny chunks (7 positions) give the same."""
-    import classit_tasks.model as cm
+    import classit_tasks.scoring.model as cm
     from transformers import AutoConfig
 
     whole = lls(task_manager, checkpoints["bos"], True, 64)
@@ -61,7 +61,7 @@ def test_backend_encoder_is_used_only_when_it_matches_the_tokenizer(checkpoints)
 
     from transformers import AutoTokenizer
 
-    from classit_tasks.model import _fastest_encoder, encode_babylm2025
+    from classit_tasks.scoring.model import _fastest_encoder, encode_babylm2025
 
     for kind in ("bos", "nobos", "wrap"):
         tokenizer = AutoTokenizer.from_pretrained(checkpoints[kind])

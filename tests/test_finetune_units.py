@@ -138,7 +138,7 @@ def test_heldout_split_is_disjoint_grouped_and_fixed():
 
 
 def test_missing_split_error_names_the_file():
-    from classit_tasks.data import ClassitDataError
+    from classit_tasks.tasks.data import ClassitDataError
     from classit_tasks.finetune.tasks import load_split
 
     with pytest.raises(ClassitDataError, match=r"glue_filtered/boolq\.train\.jsonl: file not found"):
@@ -147,7 +147,7 @@ def test_missing_split_error_names_the_file():
 
 
 def test_bad_label_names_file_line_and_field(tmp_path):
-    from classit_tasks.data import ClassitDataError
+    from classit_tasks.tasks.data import ClassitDataError
     from classit_tasks.finetune.tasks import load_split
 
     folder = tmp_path / "glue_filtered"

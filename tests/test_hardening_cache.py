@@ -11,8 +11,8 @@ import zipfile
 import pytest
 from tiny_models import EVAL_DATA
 
-from classit_tasks import zip_cache
-from classit_tasks.data import ClassitDataError, extract_zip
+from classit_tasks.tasks import zip_cache
+from classit_tasks.tasks.data import ClassitDataError, extract_zip
 
 REAL_ZIP = EVAL_DATA / "fast_eval" / "ewok_fast.zip"
 

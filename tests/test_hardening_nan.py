@@ -12,7 +12,7 @@ from tiny_models import EVAL_DATA
 
 from classit_tasks import nonfinite
 from classit_tasks.cli import main
-from classit_tasks.metrics import rank_item
+from classit_tasks.tasks.ranking import rank_item
 from classit_tasks.report.cli import compare_main, report_main
 
 TASKS = "classit_blimp_supplement_fast"

@@ -123,8 +123,7 @@ def test_ctrl_c_while_writing_exits_130_with_nothing_half_written(checkpoints, t
 
 @pytest.mark.parametrize("flag", ["--limit"])
 def test_ctrl_c_during_scoring(checkpoints, tmp_path, capsys, monkeypatch, flag):
-    from classit_tasks import model
-
+    from classit_tasks.scoring import model
     def interrupt(self, *a, **kw):
         raise KeyboardInterrupt
 

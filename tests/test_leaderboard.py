@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from classit_tasks.leaderboard import as_json, format_markdown, leaderboard
-from classit_tasks.summary import format_summary
+from classit_tasks.report.leaderboard import as_json, format_markdown, leaderboard
+from classit_tasks.report.summary import format_summary
 
 RESULTS = {
     "results": {

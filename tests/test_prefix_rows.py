@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from classit_tasks.prefix_rows import Encoded, batch_targets, batch_tensors, pack_rows
+from classit_tasks.scoring.prefix_rows import Encoded, batch_targets, batch_tensors, pack_rows
 
 
 def seq(ids, scored_from=1):

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import torch
 
-from classit_tasks import reading
-from classit_tasks import reading_stats as stats
-from classit_tasks.data import ClassitDataError
+from classit_tasks.tasks import reading
+from classit_tasks.tasks import reading_stats as stats
+from classit_tasks.tasks.data import ClassitDataError
 from zero_shot_helpers import EVAL_DATA, _plain_model, classit_lm, evaluate, reference_logprob, sample_logliks
 
 READING_CSV = EVAL_DATA / "full_eval" / "reading" / "reading_data.csv"
@@ -206,7 +206,7 @@ def test_standard_surprisal_is_the_joint_rule(one_thread):
 
 def test_surprisal_stays_finite_where_probabilities_underflow(one_thread):
     """A very peaked model: float32 softmax gives p = 0 (the 2025 code would crash in math.log), log space does not."""
-    import classit_tasks.model  # noqa: F401
+    import classit_tasks.scoring.model  # noqa: F401
     from lm_eval.api.registry import get_model
 
     from zero_shot_helpers import tiny_checkpoint

@@ -57,7 +57,7 @@ def test_vectorised_aggregations_match_references():
 
 
 def test_reading_fast_path_matches_the_task_aggregation():
-    reading = pytest.importorskip("classit_tasks.reading")
+    reading = pytest.importorskip("classit_tasks.tasks.reading")
     rng = np.random.default_rng(2)
     n = 300
     rows = []

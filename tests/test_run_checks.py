@@ -16,7 +16,7 @@ from conftest import REPO
 from tiny_models import EVAL_DATA
 
 from classit_tasks import run_checks
-from classit_tasks.cache_key import keyed_cache_path, model_identity
+from classit_tasks.scoring.cache_key import keyed_cache_path, model_identity
 from classit_tasks.cli import main
 
 TASK = "classit_blimp_anaphor_gender_agreement"

@@ -15,8 +15,8 @@ import pytest
 from scipy.stats import spearmanr
 
 from classit_tasks.cli import main
-from classit_tasks.data import find_dataset
-from classit_tasks.official_counts import (
+from classit_tasks.tasks.data import find_dataset
+from classit_tasks.tasks.counts import (
     BLIMP_FILTERED, ENTITY_TRACKING_NUMOPS, EWOK_FILTERED, SUPPLEMENT_FILTERED,
 )
 from submit_scenario import ALLOW_MISSING, build_scenario, scenario_paths

@@ -120,7 +120,7 @@ def test_same_weights_stand_at_their_earliest_position(tmp_path):
 def test_sweep_equals_single_evaluation_and_reuses_requests(real_run, tmp_path, monkeypatch, capsys):
     """One model object, weights swapped in place, requests tokenized once: scores identical to a fresh
     evaluation of the checkpoint."""
-    import classit_tasks.model as model_module
+    import classit_tasks.scoring.model as model_module
     from lm_eval import simple_evaluate
 
     calls = []

@@ -13,8 +13,8 @@ from scipy.stats import spearmanr
 
 from zero_shot_helpers import evaluate, parity_run, reference_logprob, sample_logliks
 
-from classit_tasks.data import ClassitDataError
-from classit_tasks.wug import load_wug, option0_probability, spearman
+from classit_tasks.tasks.data import ClassitDataError
+from classit_tasks.tasks.wug import load_wug, option0_probability, spearman
 
 TOL = 1e-4
 
@@ -57,7 +57,7 @@ def test_spearman_unit():
 
 
 def test_missing_past_tense_is_reported_not_evaluated(caplog):
-    with caplog.at_level(logging.WARNING, logger="classit_tasks.wug"):
+    with caplog.at_level(logging.WARNING, logger="classit_tasks.tasks.wug"):
         out = evaluate(["classit_wug"], "nobos", log_samples=False)
     results = out["results"]
     past = results["classit_wug_past_tense"]

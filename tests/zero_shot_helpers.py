@@ -2,7 +2,7 @@
 
 Tiny checkpoints are built once per test process (not per module) and the classit-hf model is loaded once per
 tokenizer kind. ``reference_logprob`` is an independent implementation of the BabyLM 2025 scoring rule in plain
-torch, written from the rule, not from classit_tasks.model.
+torch, written from the rule, not from classit_tasks.scoring.model.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def tiny_checkpoint(kind: str) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def classit_lm(kind: str):
-    import classit_tasks.model  # noqa: F401  (registers classit-hf)
+    import classit_tasks.scoring.model  # noqa: F401  (registers classit-hf)
     from lm_eval.api.registry import get_model
 
     return get_model("classit-hf")(pretrained=str(tiny_checkpoint(kind)), device="cpu", batch_size=64)

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from classit_tasks.data import ClassitDataError
+from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
 from classit_tasks.finetune.seeds import parse_seeds
 from classit_tasks.finetune.tasks import GlueTask, load_split, resolve_tasks, split_path
@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     device = str(accelerator.device) + (f" x{accelerator.num_processes}" if accelerator.num_processes > 1 else "")
     from classit_tasks.finetune.seeds import seed_table
-    from classit_tasks.summary import print_summary
+    from classit_tasks.report.summary import print_summary
 
     result = R.build(args.model_args, pretrained, cfg, runs, not_evaluated, device, start,
                      extra_config={"pad_token_source": pad_source, "pad_token": tokenizer.pad_token,

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from classit_tasks.data import ClassitDataError, find_dataset, read_jsonl
-from classit_tasks.loaders import Docs
+from classit_tasks.tasks.data import ClassitDataError, find_dataset, read_jsonl
+from classit_tasks.tasks.loaders import Docs
 
 DATASET = "glue_filtered"  # full_eval/glue_filtered/<task>.{train,valid}.jsonl
 GROUP = "classit_glue"

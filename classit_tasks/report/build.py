@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from classit_tasks import leaderboard
+from classit_tasks.report import leaderboard
 from classit_tasks.report import plots, render
 from classit_tasks.report.growth import Pace, pace, pick_axis
 from classit_tasks.report.load import Run

@@ -119,8 +119,8 @@ for _dv in (*R.ET_DVS, R.SPR_DV, *R.EEG_DVS):
 # lm-eval aggregation names (metric_list[].aggregation strings) -> aggregation
 BY_AGGREGATION_NAME: dict[str, Aggregation] = {
     "mean": MEAN,
-    "mean_present": MEAN_PRESENT,  # classit_tasks.metrics.mean_present
-    "count": COUNT,  # classit_tasks.metrics.count
+    "mean_present": MEAN_PRESENT,  # classit_tasks.tasks.ranking.mean_present
+    "count": COUNT,  # classit_tasks.tasks.ranking.count
     "f1": F1,
     "matthews_corrcoef": MCC,
     "mcc": MCC,

@@ -1,6 +1,6 @@
 """Vectorised reading-time metrics (ΔR² of surprisal over a baseline OLS, Pearson r) for the bootstrap.
 
-The definitions are those of ``classit_tasks.reading_stats`` (de Varda et al. 2023 as scored by the BabyLM 2025
+The definitions are those of ``classit_tasks.tasks.reading_stats`` (de Varda et al. 2023 as scored by the BabyLM 2025
 pipeline): per dependent variable, OLS of dv ~ baseline (main effects + all pairwise interactions) and of
 dv ~ baseline + pred, rows with a missing value in a used column dropped, and
     score = 100 · (R²_model − R²_baseline) / (1 − R²_baseline).

@@ -152,7 +152,7 @@ def _check_tasks(tasks: list[str]):
     from classit_tasks import task_dir
     from classit_tasks.sweep.discover import SweepInputError
 
-    import classit_tasks.model  # noqa: F401  (registers classit-hf)
+    import classit_tasks.scoring.model  # noqa: F401  (registers classit-hf)
 
     manager = _task_manager_class(task_dir())(metadata={})
     unknown = [t for t in tasks if t not in manager.all_tasks]
@@ -172,8 +172,8 @@ def _default_device() -> str:
 def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kwargs, dtype, device) -> int:
     from tqdm import tqdm
 
-    from classit_tasks.data import ClassitDataError
-    from classit_tasks.model import ClassitModelError
+    from classit_tasks.tasks.data import ClassitDataError
+    from classit_tasks.scoring.model import ClassitModelError
     from classit_tasks.sweep.discover import SweepInputError
     from classit_tasks.sweep.engine import SweepEngine, write_lm_eval_files
 

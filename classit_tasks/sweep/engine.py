@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from classit_tasks.model import DEFAULT_BATCH_ROWS, ClassitLM, Prepared
+from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitLM, Prepared
 from classit_tasks.sweep.discover import Checkpoint, weight_files
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 
-from classit_tasks import leaderboard
-
+from classit_tasks.report import leaderboard
 # Headline metric of a task or group, in order of preference. Task modules may add theirs.
 PRIMARY_METRICS = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
 # ("score" is the fine-tuning score: accuracy, F1 for MRPC/QQP; classit_glue is their mean.)

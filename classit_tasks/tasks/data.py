@@ -90,9 +90,9 @@ def extract_zip(archive: Path, name: str) -> Path:
     """Extract ``archive`` once into the cache and return the folder named ``name`` inside it.
 
     The cache is keyed by the archive's sha256, trusted only if owned by the current user, bounded in size and
-    never left half-written or empty (``classit_tasks.zip_cache``).
+    never left half-written or empty (``classit_tasks.tasks.zip_cache``).
     """
-    from classit_tasks.zip_cache import extract
+    from classit_tasks.tasks.zip_cache import extract
 
     target = extract(archive, name)
     # Members live under e.g. ewok_filtered/ or evaluation_data/fast_eval/ewok_fast/.

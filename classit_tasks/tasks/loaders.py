@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from classit_tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl
-from classit_tasks.official_counts import EXPECTED_COUNTS
+from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl
+from classit_tasks.tasks.counts import EXPECTED_COUNTS
 from classit_tasks.run_checks import warn_if_hf_differs
 
 MINIMAL_PAIR_FIELDS = {"sentence_good": str, "sentence_bad": str}

@@ -16,7 +16,7 @@ Two surprisal rules, selected by the task (``dataset_kwargs.surprisal``):
 * ``standard`` (``classit_reading_standard``): de Varda's original, " " + word scored jointly with its context,
   which is classit-hf's default rule and, for tokenizers that do not append EOS, what ``--model hf`` computes.
 
-Task-level aggregations (``classit_tasks.reading_stats``): ``eye_tracking``, ``self_paced_reading``, per-measure
+Task-level aggregations (``classit_tasks.tasks.reading_stats``): ``eye_tracking``, ``self_paced_reading``, per-measure
 eye-tracking scores, Pearson r of surprisal with every reading and EEG measure, mean surprisal, and
 ``classit_hf_scored`` (1 when this process's classit-hf scored the requests with the task's rule).
 """
@@ -33,10 +33,10 @@ from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
 from classit_tasks import nonfinite
-from classit_tasks import reading_stats as stats
-from classit_tasks.data import ClassitDataError, find_file
-from classit_tasks.loaders import Docs
-from classit_tasks.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
+from classit_tasks.tasks import reading_stats as stats
+from classit_tasks.tasks.data import ClassitDataError, find_file
+from classit_tasks.tasks.loaders import Docs
+from classit_tasks.scoring.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
 from classit_tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
 from classit_tasks import nonfinite
-from classit_tasks.distributed import adopt_data_parallel, prepare_data_parallel
-from classit_tasks.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
+from classit_tasks.scoring.distributed import adopt_data_parallel, prepare_data_parallel
+from classit_tasks.scoring.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
 from classit_tasks.run_checks import CLASSIT_MODELS
 
 log = logging.getLogger(__name__)

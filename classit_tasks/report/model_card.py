@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from classit_tasks.cache_key import folder_digest
+from classit_tasks.scoring.cache_key import folder_digest
 
 START, END = "<!-- classit-scores:start -->", "<!-- classit-scores:end -->"
 _DATA = re.compile(r"<!-- classit-scores-data: (.*?) -->", re.S)

@@ -28,7 +28,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from classit_tasks.data import DEFAULT_ZIP_PASSWORD, ZIP_PASSWORD_ENV, ClassitDataError, cache_dir
+from classit_tasks.tasks.data import DEFAULT_ZIP_PASSWORD, ZIP_PASSWORD_ENV, ClassitDataError, cache_dir
 
 MAX_BYTES_ENV = "CLASSIT_MAX_EXTRACT_BYTES"
 DEFAULT_MAX_BYTES = 1 << 30

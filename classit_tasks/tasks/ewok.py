@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from classit_tasks.loaders import Docs, load_records
-from classit_tasks.metrics import rank_item
+from classit_tasks.tasks.loaders import Docs, load_records
+from classit_tasks.tasks.ranking import rank_item
 from classit_tasks.run_checks import warn_if_hf_differs
 
 DOMAINS = (

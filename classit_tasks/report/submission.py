@@ -41,9 +41,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classit_tasks.comps import SUBTASKS as COMPS_SUBTASKS
-from classit_tasks.ewok import DOMAINS as EWOK_DOMAINS
-from classit_tasks.official_counts import (
+from classit_tasks.tasks.comps import SUBTASKS as COMPS_SUBTASKS
+from classit_tasks.tasks.ewok import DOMAINS as EWOK_DOMAINS
+from classit_tasks.tasks.counts import (
     AOA_CONTEXTS, BLIMP_FILTERED, COMPS, ENTITY_TRACKING_NUMOPS, EWOK_FILTERED, SUPPLEMENT_FILTERED, WUG,
 )
 

@@ -11,7 +11,7 @@ the layout below ``evaluation_data/`` (``full_eval/…``, ``fast_eval/…``) -- 
 
 Downloads go to ``<file>.part`` and resume with an HTTP ``Range`` request when rerun; a file is renamed into place
 only after its size and sha256 match every value known for it (OSF's own hashes, and the official sizes/hashes in
-:mod:`classit_tasks.official_files`). Files already present and verified are skipped. The default destination,
+:mod:`classit_tasks.tasks.official_files`). Files already present and verified are skipped. The default destination,
 ``$CLASSIT_CACHE_DIR/babylm_eval_2025`` (``~/.cache/classit/babylm_eval_2025``), is where classit looks when no
 ``--data_dir`` / ``CLASSIT_DATA_DIR`` is given. ``CLASSIT_OSF_API`` overrides the API root (tests use a local
 server).
@@ -52,7 +52,7 @@ class RemoteFile:
 
 
 def default_dest() -> Path:
-    from classit_tasks.data import cache_dir
+    from classit_tasks.tasks.data import cache_dir
 
     return cache_dir() / "babylm_eval_2025"
 
@@ -112,7 +112,7 @@ def sha256_of(path: Path) -> str:
 
 def expected(remote: RemoteFile) -> tuple[int | None, str | None]:
     """The size and sha256 a file must have: OSF's values, checked against the official ones where both exist."""
-    from classit_tasks.official_files import OFFICIAL_FILES
+    from classit_tasks.tasks.official_files import OFFICIAL_FILES
 
     size, sha = remote.size, remote.sha256
     known = OFFICIAL_FILES.get(remote.path)
@@ -186,9 +186,9 @@ def fetch(dest: Path, which: str = "all", api: str | None = None, show_progress:
 # --------------------------------------------------------------------------------------------------------------
 def check(root: Path) -> tuple[list[str], list[str], list[str]]:
     """(ok, problems, missing) lines for a data folder: each dataset's presence and item counts, known hashes."""
-    from classit_tasks.data import ClassitDataError, _candidates, find_dataset
-    from classit_tasks.official_counts import EXPECTED_COUNTS
-    from classit_tasks.official_files import OFFICIAL_FILES
+    from classit_tasks.tasks.data import ClassitDataError, _candidates, find_dataset
+    from classit_tasks.tasks.counts import EXPECTED_COUNTS
+    from classit_tasks.tasks.official_files import OFFICIAL_FILES
 
     ok, problems, missing = [], [], []
     for dataset, counts in EXPECTED_COUNTS.items():
@@ -205,7 +205,7 @@ def check(root: Path) -> tuple[list[str], list[str], list[str]]:
                 bad.append(f"{stem}{suffix} missing")
                 continue
             if dataset == "aoa":
-                from classit_tasks.aoa import read_cdi_childes
+                from classit_tasks.tasks.aoa import read_cdi_childes
 
                 try:
                     lines = len(read_cdi_childes(path))  # (word, context) items, as the task counts them

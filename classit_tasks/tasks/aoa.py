@@ -26,9 +26,9 @@ import json
 import math
 from pathlib import Path
 
-from classit_tasks.data import ClassitDataError, find_file
-from classit_tasks.loaders import Docs, _flag
-from classit_tasks.official_counts import AOA_CONTEXTS, AOA_WORDS
+from classit_tasks.tasks.data import ClassitDataError, find_file
+from classit_tasks.tasks.loaders import Docs, _flag
+from classit_tasks.tasks.counts import AOA_CONTEXTS, AOA_WORDS
 
 AOA_FILE = "aoa/cdi_childes.json"
 

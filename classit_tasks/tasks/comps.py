@@ -31,10 +31,10 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-from classit_tasks.data import ClassitDataError, find_dataset, resolve_data_dir
-from classit_tasks.loaders import Docs, _flag, load_records
-from classit_tasks.metrics import rank_item
-from classit_tasks.official_counts import COMPS
+from classit_tasks.tasks.data import ClassitDataError, find_dataset, resolve_data_dir
+from classit_tasks.tasks.loaders import Docs, _flag, load_records
+from classit_tasks.tasks.ranking import rank_item
+from classit_tasks.tasks.counts import COMPS
 
 log = logging.getLogger(__name__)
 
