@@ -33,10 +33,10 @@ DELEGATED = {
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
     "aoa": ("classit_tasks.report.aoa", "aoa_main", "age of acquisition over the checkpoints of a sweep"),
     "submit": ("classit_tasks.report.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
-    "audit": ("classit_tasks.scoring.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
+    "audit": ("classit_tasks.report.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
     "sweep": ("classit_tasks.sweep.cli", "sweep_main", "evaluate every checkpoint of training runs, growth report"),
     "data": ("classit_tasks.tasks.fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
-    "gate": ("classit_tasks.report.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
+    "gate": ("classit_tasks.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 

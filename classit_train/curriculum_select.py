@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .config_types import from_dict
 from .errors import ConfigError, DataError
 from .io_utils import expand_vars, read_lines, write_json_atomic
 
@@ -50,7 +51,6 @@ class SelectSpec:
 
 def parse_select(data: dict, where: str) -> SelectSpec:
     """Validate a stage's ``select`` mapping."""
-    from .config import from_dict
 
     spec = from_dict(SelectSpec, data, where)
     for i, region in enumerate(spec.regions):

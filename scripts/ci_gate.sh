@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checkpoint regression gate: evaluate a candidate (and, if needed, a baseline) checkpoint on the zero-shot suite
 # and fail when the candidate is significantly worse. docs/ci-recipe.md wraps it in a GitHub Actions job.
-# The logic is the installed command `classit-eval gate` (classit_tasks/report/gate.py); this script is kept for
+# The logic is the installed command `classit-eval gate` (classit_tasks/gate.py); this script is kept for
 # existing callers.
 #
 #   bash scripts/ci_gate.sh BASELINE CANDIDATE DATA_DIR [OUT]

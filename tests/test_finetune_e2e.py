@@ -104,7 +104,7 @@ def toy_records(sentences: list[str], seed: int) -> list[dict]:
 
 
 def run_toy(ckpt: Path, cfg, select: bool):
-    from classit_tasks.finetune.cli import make_accelerator
+    from classit_tasks.finetune.train import make_accelerator
     from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
     from classit_tasks.finetune.train import TaskData, finetune_seed, heldout_split
 

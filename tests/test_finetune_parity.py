@@ -131,7 +131,8 @@ def _one_thread():
 
 
 def classit_parity_run(ckpt, task: str, seed: int, epochs: int, limit: int | None = None):
-    from classit_tasks.finetune.cli import make_accelerator, prepare_data
+    from classit_tasks.finetune.cli import prepare_data
+    from classit_tasks.finetune.train import make_accelerator
     from classit_tasks.finetune.config import FinetuneConfig
     from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
     from classit_tasks.finetune.tasks import TASKS

@@ -20,6 +20,7 @@ from pathlib import Path
 from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
 from classit_tasks.finetune.seeds import parse_seeds
+from classit_tasks.finetune.train import make_accelerator
 from classit_tasks.finetune.tasks import GlueTask, load_split, resolve_tasks, split_path
 from classit_tasks.finetune.train import FinetuneError, TaskData, heldout_split
 
@@ -133,19 +134,6 @@ def prepare_data(task: GlueTask, cfg: FinetuneConfig, data_dir: str | None) -> T
     files = {split: str(split_path(task, split, data_dir)) for split in ("train", "valid")}
     return TaskData(task=task, train=train, select=select, report=report, report_original_size=original,
                     files=files)
-
-
-def make_accelerator(device: str | None, mixed_precision: str = "no"):
-    import torch
-    from accelerate import Accelerator
-    from accelerate.utils import DataLoaderConfiguration
-
-    if device not in (None, "cpu") and device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"--device {device}: CUDA is not available on this machine")
-    if device not in (None, "cpu") and not device.startswith("cuda"):
-        raise ValueError(f"--device: expected cpu or cuda, got '{device}'")
-    return Accelerator(cpu=device == "cpu", mixed_precision=mixed_precision,
-                       dataloader_config=DataLoaderConfiguration(split_batches=True))
 
 
 def save_finetuned(folder: Path, task: GlueTask, result, tokenizer, cfg: FinetuneConfig) -> None:

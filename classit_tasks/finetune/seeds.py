@@ -68,9 +68,8 @@ def _run_job(job: tuple):
     """One (task, seed) run inside a worker; returns the SeedResult without the model."""
     import logging
 
-    from classit_tasks.finetune.cli import make_accelerator
     from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
-    from classit_tasks.finetune.train import finetune_seed
+    from classit_tasks.finetune.train import finetune_seed, make_accelerator
 
     data, pretrained, tokenizer_path, load_kwargs, cfg, seed, verbosity = job
     logging.basicConfig(level=verbosity, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -48,6 +48,19 @@ class FinetuneError(ValueError):
     """A run that cannot proceed (one line, names the task and the cause)."""
 
 
+def make_accelerator(device: str | None, mixed_precision: str = "no"):
+    """The Accelerator of a fine-tuning run: CPU or CUDA, batches split across processes."""
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration
+
+    if device not in (None, "cpu") and device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: CUDA is not available on this machine")
+    if device not in (None, "cpu") and not device.startswith("cuda"):
+        raise ValueError(f"--device: expected cpu or cuda, got '{device}'")
+    return Accelerator(cpu=device == "cpu", mixed_precision=mixed_precision,
+                       dataloader_config=DataLoaderConfiguration(split_batches=True))
+
+
 @dataclass
 class TaskData:
     """The records a run uses: ``train`` to fit, ``select`` to pick the epoch, ``report`` to score."""

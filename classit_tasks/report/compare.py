@@ -19,7 +19,6 @@ import numpy as np
 from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
-from classit_tasks.report.finite import NONFINITE_TEST, nonfinite_row
 from classit_tasks.report.load import Run, TaskItems
 from classit_tasks.report.scores import Settings, aggregation_for, headline_metrics, item_metric
 
@@ -45,6 +44,23 @@ class Comparison:
     higher_is_better: bool = True
     regression: bool = False
     details: dict = field(default_factory=dict)
+
+
+# Rows for tasks with NaN/inf item scores (``compare --allow_nan``): shown, and never passing the gate.
+NONFINITE_TEST = "non-finite scores"  # the test name of such rows; the gate fails them
+
+
+def nonfinite_row(name: str, metric: str, leaves: list[str], depth: int, base: Run, cand: Run) -> Comparison:
+    """A row without values for a task / group one of whose leaves has non-finite item scores in either run."""
+    nan = float("nan")
+    counts = {side: sum(len(run.items[t].nonfinite) for t in leaves) for side, run in (("baseline", base),
+                                                                                      ("candidate", cand))}
+    return Comparison(
+        task=name, metric=metric, subtasks=len(leaves), n=sum(base.items[t].n for t in leaves),
+        baseline=nan, candidate=nan, diff=nan, ci_low=nan, ci_high=nan, p_value=nan,
+        test=NONFINITE_TEST, depth=depth,
+        details={f"{side}_nonfinite_items": n for side, n in counts.items()},
+    )
 
 
 def _leaves_of(run: Run) -> list[str]:

@@ -19,16 +19,12 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from classit_tasks.tasks.data_errors import ClassitDataError
+from classit_tasks.tasks.text_files import open_utf8
+from classit_tasks.tasks.zip_cache import cache_dir, extract
+
 DATA_DIR_ENV = "CLASSIT_DATA_DIR"
-CACHE_DIR_ENV = "CLASSIT_CACHE_DIR"
-ZIP_PASSWORD_ENV = "CLASSIT_ZIP_PASSWORD"
-# Password published with the BabyLM 2025 evaluation data (README of babylm/evaluation-pipeline-2025).
-DEFAULT_ZIP_PASSWORD = "BabyLM2025"
 FETCHED_DATA = "babylm_eval_2025"  # <cache>/babylm_eval_2025: where `classit-eval data fetch` puts the data
-
-
-class ClassitDataError(ValueError):
-    """Bad or missing evaluation data; the message is one line naming file, line and field."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -51,10 +47,6 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     if not path.is_dir():
         raise ClassitDataError(f"{path}: evaluation-data folder not found (from {source})")
     return path.resolve()
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "classit").expanduser()
 
 
 def _candidates(root: Path, name: str) -> list[Path]:
@@ -92,8 +84,6 @@ def extract_zip(archive: Path, name: str) -> Path:
     The cache is keyed by the archive's sha256, trusted only if owned by the current user, bounded in size and
     never left half-written or empty (``classit_tasks.tasks.zip_cache``).
     """
-    from classit_tasks.tasks.zip_cache import extract
-
     target = extract(archive, name)
     # Members live under e.g. ewok_filtered/ or evaluation_data/fast_eval/ewok_fast/.
     matches = sorted(p for p in target.rglob(name) if p.is_dir())
@@ -138,8 +128,6 @@ def read_jsonl(path: str | os.PathLike, required: dict[str, type | tuple[type, .
     path = Path(path)
     if not path.is_file():
         raise ClassitDataError(f"{path}: file not found")
-    from classit_tasks.text_files import open_utf8
-
     records = []
     with open_utf8(path) as handle:
         for lineno, line in enumerate(handle, start=1):

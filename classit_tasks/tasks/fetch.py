@@ -52,7 +52,7 @@ class RemoteFile:
 
 
 def default_dest() -> Path:
-    from classit_tasks.tasks.data import cache_dir
+    from classit_tasks.tasks.zip_cache import cache_dir
 
     return cache_dir() / "babylm_eval_2025"
 

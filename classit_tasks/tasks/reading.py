@@ -37,7 +37,7 @@ from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError, find_file
 from classit_tasks.tasks.loaders import Docs
 from classit_tasks.scoring.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
-from classit_tasks.text_files import open_utf8
+from classit_tasks.tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,17 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from classit_tasks.tasks.data import DEFAULT_ZIP_PASSWORD, ZIP_PASSWORD_ENV, ClassitDataError, cache_dir
+from classit_tasks.tasks.data_errors import ClassitDataError
+
+CACHE_DIR_ENV = "CLASSIT_CACHE_DIR"
+ZIP_PASSWORD_ENV = "CLASSIT_ZIP_PASSWORD"
+# Password published with the BabyLM 2025 evaluation data (README of babylm/evaluation-pipeline-2025).
+DEFAULT_ZIP_PASSWORD = "BabyLM2025"
+
+
+def cache_dir() -> Path:
+    """classit's cache folder: ``$CLASSIT_CACHE_DIR``, default ``~/.cache/classit``."""
+    return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "classit").expanduser()
 
 MAX_BYTES_ENV = "CLASSIT_MAX_EXTRACT_BYTES"
 DEFAULT_MAX_BYTES = 1 << 30

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from ..config import from_dict
+from ..config_types import from_dict
 from ..errors import ConfigError
 from ..io_utils import expand_paths
 from ..example_ids import exclude_spec, excluded, read_id_file, with_ids

@@ -10,7 +10,7 @@ import codecs
 import io
 from pathlib import Path
 
-from classit_tasks.tasks.data import ClassitDataError
+from classit_tasks.tasks.data_errors import ClassitDataError
 
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
          (codecs.BOM_UTF16_BE, "UTF-16"))

@@ -1,0 +1,5 @@
+"""The one exception of the data layer: bad or missing evaluation data, reported on one line."""
+
+
+class ClassitDataError(ValueError):
+    """Bad or missing evaluation data; the message is one line naming file, line and field."""
