@@ -1,4 +1,4 @@
-"""Comparison rows for tasks with NaN/inf item scores (``compare --allow-nan``): shown, and never passing the gate."""
+"""Comparison rows for tasks with NaN/inf item scores (``compare --allow_nan``): shown, and never passing the gate."""
 
 from __future__ import annotations
 
