@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
-    demo.add_argument("--output_path", required=True, help="folder for the tiny base and the two instruction-tuned runs")
+    demo.add_argument("--output_path", required=True,
+                      help="folder for the tiny base and the two instruction-tuned runs")
     demo.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for all three configs")
     demo.add_argument("--max_records", type=int, default=None, help="cap every source at this many records (a quick run)")
     alias(demo, "--output_path", "--output-dir")

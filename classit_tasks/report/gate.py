@@ -84,8 +84,8 @@ def main(argv: list[str]) -> int:
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         rc = int(compare_main(["--baseline", base, "--candidate", cand, "--max_drop", str(args.max_drop),
-                               "--alpha", str(args.alpha), "--output_path", str(Path(args.out) / "compare.json"), *extra])
-                 or 0)
+                               "--alpha", str(args.alpha), "--output_path", str(Path(args.out) / "compare.json"),
+                               *extra]) or 0)
     text = buffer.getvalue()
     (Path(args.out) / "compare.txt").write_text(text, encoding="utf-8")
     print(text, end="")
