@@ -3,7 +3,8 @@
 Every multi-word flag is snake_case like lm-eval's (``--output_path``, ``--allow_nan``). ``alias(parser, new, old)``
 adds ``old`` as a hidden option that parses exactly like ``new`` (same destination, type, choices, number of values;
 it calls ``new``'s own action, so store, store_true/false, store_const, append and count all work) and prints
-``<prog>: warning: OLD is deprecated; use NEW (the old spelling will be removed in the next release)``.
+``<prog>: warning: OLD is deprecated; use NEW (the old spelling will be removed in the next release)``, once per use.
+A required ``new`` counts as given when its old spelling is (the parser is changed for that: build one per parse).
 
 classit_tasks has its own copy of this module (classit_tasks/flags.py) because the two packages never import each
 other (docs/architecture.md); keep both identical.
