@@ -7,7 +7,7 @@ it calls ``new``'s own action, so store, store_true/false, store_const, append a
 A required ``new`` counts as given when its old spelling is (the parser is changed for that: build one per parse).
 
 classit_tasks has its own copy of this module (classit_tasks/flags.py) because the two packages never import each
-other (docs/architecture.md); keep both identical.
+other (docs/architecture.md); keep the two in step.
 """
 
 from __future__ import annotations
