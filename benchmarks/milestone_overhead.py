@@ -2,11 +2,11 @@
 """What milestone checkpoints cost: the demo's tiny base trained twice, with its milestones and without.
 
 The base is `classit_train/configs/tiny_pretrain.yaml` (BabyLM schedule × 0.02) with every source capped at
-``--max-records`` (1000 = the demo's default), on one tokenizer trained beforehand. Printed: the number of milestone
+``--max_records`` (1000 = the demo's default), on one tokenizer trained beforehand. Printed: the number of milestone
 folders, seconds per milestone save (mean, max), their total, and the two runs' training wall times. Figures are
 machine-dependent and never asserted in tests.
 
-    python benchmarks/milestone_overhead.py --data ../shared/data [--max-records 1000] [--threads 1]
+    python benchmarks/milestone_overhead.py --data ../shared/data [--max_records 1000] [--threads 1]
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from classit_train.milestone_callback import MilestoneCallback  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA", "../shared/data"))
-    parser.add_argument("--max-records", type=int, default=1000)
+    parser.add_argument("--max_records", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--output-dir", default=None, help="keep the runs here (default: a temporary folder)")
+    parser.add_argument("--output_path", default=None, help="keep the runs here (default: a temporary folder)")
     args = parser.parse_args()
     os.environ["CLASSIT_SHARED_DATA"] = str(Path(args.data).resolve())
     torch.set_num_threads(args.threads)
@@ -53,7 +53,7 @@ def main() -> int:
 
     MilestoneCallback.save = timed_save
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(args.output_dir or tmp)
+        out = Path(args.output_path or tmp)
         path = resources.files("classit_train").joinpath("configs/tiny_pretrain.yaml")
         with resources.as_file(path) as config_path:
             base = load_config(config_path)
@@ -72,7 +72,7 @@ def main() -> int:
                 start = time.perf_counter()
                 run_curriculum(config)
                 walls[label] = time.perf_counter() - start
-    print(f"\ndemo base, --max-records {args.max_records}, {args.threads} thread(s):")
+    print(f"\ndemo base, --max_records {args.max_records}, {args.threads} thread(s):")
     print(f"  milestone folders written: {len(saves)}")
     if saves:
         print(f"  seconds per milestone save: mean {sum(saves) / len(saves):.3f}, max {max(saves):.3f}, "

@@ -197,11 +197,11 @@ def main() -> int:
     p.add_argument("--tokenizer", help="an existing tokenizer folder (default: train a 2k one on the corpora)")
     p.add_argument("--preset", default="tiny")
     p.add_argument("--records", type=int, default=4000)
-    p.add_argument("--max-seq-length", type=int, default=256)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--max_seq_length", type=int, default=256)
+    p.add_argument("--batch_size", type=int, default=8)
     p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--baseline-batch-size", type=int, default=None,
-                   help="examples per step for the unpacked baselines (default: --batch-size, i.e. the same rows per "
+    p.add_argument("--baseline_batch_size", type=int, default=None,
+                   help="examples per step for the unpacked baselines (default: --batch_size, i.e. the same rows per "
                         "step; about 4x that gives them as many real tokens per step as a packed batch)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--baselines", nargs="+", default=["trl", "trl-packed", "padding"],

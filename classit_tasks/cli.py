@@ -110,9 +110,12 @@ def run(argv: list[str]) -> int:
         help="BabyLM evaluation-data folder (default: $CLASSIT_DATA_DIR)",
     )
     run_parser.add_argument(
-        "--allow-nan", action="store_true",
+        "--allow_nan", action="store_true",
         help="score items with a NaN/inf log-likelihood as wrong and report them (default: stop with an error)",
     )
+    from classit_tasks.flags import alias
+
+    alias(run_parser, "--allow_nan", "--allow-nan")
     run_parser.add_argument(
         "--update_model_card", action="store_true",
         help="write the scores into the checkpoint's README.md (model card) when pretrained= is a local folder",

@@ -1,6 +1,6 @@
 """``classit-eval gate``: the checkpoint regression gate (docs/ci-recipe.md) as a command of the installed package.
 
-    classit-eval gate BASELINE CANDIDATE DATA_DIR [OUT] [--tasks T] [--max-drop P] [--alpha A] [--limit N]
+    classit-eval gate BASELINE CANDIDATE DATA_DIR [OUT] [--tasks T] [--max_drop P] [--alpha A] [--limit N]
                       [--batch_size B] [--device D] [-- more compare flags]
 
 BASELINE, CANDIDATE: a checkpoint folder (holds config.json; it is evaluated here, into OUT/results/<side>) or a
@@ -22,6 +22,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from classit_tasks.flags import alias
+
 PROG = "classit-eval gate"
 
 
@@ -33,11 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir")
     p.add_argument("out", nargs="?", default="gate_out")
     p.add_argument("--tasks", default=env("GATE_TASKS", "classit_zero_shot_fast"))
-    p.add_argument("--max-drop", default=env("GATE_MAX_DROP", "1"))
+    p.add_argument("--max_drop", default=env("GATE_MAX_DROP", "1"))
     p.add_argument("--alpha", default=env("GATE_ALPHA", "0.05"))
     p.add_argument("--limit", default=env("GATE_LIMIT") or None)
     p.add_argument("--batch_size", default=env("GATE_BATCH", "256"))
     p.add_argument("--device", default=env("GATE_DEVICE", "cpu"))
+    alias(p, "--max_drop", "--max-drop")
     return p
 
 
@@ -80,9 +83,9 @@ def main(argv: list[str]) -> int:
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        rc = int(compare_main(["--baseline", base, "--candidate", cand, "--max-drop", str(args.max_drop),
-                               "--alpha", str(args.alpha), "--json", str(Path(args.out) / "compare.json"), *extra])
-                 or 0)
+        rc = int(compare_main(["--baseline", base, "--candidate", cand, "--max_drop", str(args.max_drop),
+                               "--alpha", str(args.alpha), "--output_path", str(Path(args.out) / "compare.json"),
+                               *extra]) or 0)
     text = buffer.getvalue()
     (Path(args.out) / "compare.txt").write_text(text, encoding="utf-8")
     print(text, end="")

@@ -3,7 +3,7 @@
 A model whose weights or activations overflow returns NaN log-likelihoods. Python's ``max`` and ``==`` make such an
 item look correct (every comparison with NaN is false, so option 0 "wins"); a NaN accuracy makes a bootstrap CI or a
 regression gate meaningless. So a non-finite log-likelihood stops the evaluation with one line naming the task and
-the item, unless the user passes ``--allow-nan`` (``CLASSIT_ALLOW_NAN=1``): then the item is scored as wrong (0) and
+the item, unless the user passes ``--allow_nan`` (``CLASSIT_ALLOW_NAN=1``): then the item is scored as wrong (0) and
 reported, one warning per item and a count at the end.
 """
 
@@ -55,19 +55,19 @@ def describe(doc: Any) -> str:
 
 
 def flag(where: str, values: Iterable[float]) -> None:
-    """Raise NonFiniteScoreError for non-finite ``values`` of the item ``where``, or (with --allow-nan) record it."""
+    """Raise NonFiniteScoreError for non-finite ``values`` of the item ``where``, or (with --allow_nan) record it."""
     shown = ", ".join(f"{v:g}" if isinstance(v, float) else repr(v) for v in values)
     if not allowed():
         raise NonFiniteScoreError(
             f"{where}: non-finite log-likelihood ({shown}); the model produces NaN/inf (check its weights and dtype), "
-            "or pass --allow-nan to score such items as wrong and report them"
+            "or pass --allow_nan to score such items as wrong and report them"
         )
-    log.warning("%s: non-finite log-likelihood (%s) scored as wrong (--allow-nan)", where, shown)
+    log.warning("%s: non-finite log-likelihood (%s) scored as wrong (--allow_nan)", where, shown)
     _scored_as_wrong.append(where)
 
 
 def scored_as_wrong() -> list[str]:
-    """Items scored as wrong because of a non-finite score in this process (with --allow-nan)."""
+    """Items scored as wrong because of a non-finite score in this process (with --allow_nan)."""
     return list(_scored_as_wrong)
 
 

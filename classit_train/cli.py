@@ -1,12 +1,12 @@
 """``classit-train``: tokenizer, data preview/build, train, demo.
 
-    classit-train tokenizer --input 'corpora/**/*.train*' --vocab-size 8192 --output tok/
+    classit-train tokenizer --input 'corpora/**/*.train*' --vocab_size 8192 --output_path tok/
     classit-train data preview configs/tiny_merged.yaml --source switchboard -n 3
-    classit-train data build configs/tiny_merged.yaml --output instr_data/
+    classit-train data build configs/tiny_merged.yaml --output_path instr_data/
     classit-train data map runs/tiny-merged                  (data map from recorded training dynamics)
     classit-train data audit configs/tiny_merged.yaml --data_dir eval_data   (decontamination audit)
     classit-train train configs/tiny_merged.yaml --set training.max_steps=50
-    classit-train demo --data ../shared/data --output-dir demo_out
+    classit-train demo --data ../shared/data --output_path demo_out
     classit-train configs list|show NAME|copy NAME [DEST]
 
 Errors in configs or inputs are reported as one line, ``classit-train: error: <field or file:line>: <what>``.
@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ClassitTrainError
+from .flags import alias
 
 PROG = "classit-train"
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
@@ -36,11 +37,16 @@ def _parser() -> argparse.ArgumentParser:
 
     tok = sub.add_parser("tokenizer", help="train a byte-level BPE tokenizer (chat template included)")
     tok.add_argument("--input", nargs="+", required=True, help="text files or globs (.gz ok)")
-    tok.add_argument("--output", required=True, help="folder to save the tokenizer to")
-    tok.add_argument("--vocab-size", type=int, default=8192)
-    tok.add_argument("--no-bos", action="store_true", help="do not prepend a BOS token when encoding")
-    tok.add_argument("--min-frequency", type=int, default=2)
-    tok.add_argument("--max-words", type=int, default=None, help="read at most this many words")
+    tok.add_argument("--output_path", required=True, help="folder to save the tokenizer to")
+    tok.add_argument("--vocab_size", type=int, default=8192)
+    tok.add_argument("--no_bos", action="store_true", help="do not prepend a BOS token when encoding")
+    tok.add_argument("--min_frequency", type=int, default=2)
+    tok.add_argument("--max_words", type=int, default=None, help="read at most this many words")
+    alias(tok, "--output_path", "--output")
+    alias(tok, "--vocab_size", "--vocab-size")
+    alias(tok, "--no_bos", "--no-bos")
+    alias(tok, "--min_frequency", "--min-frequency")
+    alias(tok, "--max_words", "--max-words")
 
     data = sub.add_parser("data", help="inspect or materialise a config's sources")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -51,19 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     build = data_sub.add_parser("build", help="write each source's records as CLASS-IT-style JSONL (prompt, reply, source, text)")
     build.add_argument("config")
-    build.add_argument("--output", required=True, help="folder for <source>.jsonl files")
+    build.add_argument("--output_path", required=True, help="folder for <source>.jsonl files")
     build.add_argument("--source", action="append", help="only this source (repeatable)")
     build.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    alias(build, "--output_path", "--output")
     from .data_cli import add_data_commands
 
     add_data_commands(data_sub)
 
     train = sub.add_parser("train", help="run a curriculum config (rerun the same command to resume)")
     train.add_argument("config")
-    train.add_argument("--output-dir", default=None, help="override output_dir")
+    train.add_argument("--output_path", default=None, help="run folder (overrides the config's output_dir)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. training.max_steps=20 or stages.0.epochs=2")
-    train.add_argument("--stage-order", default=None, metavar="NAME,NAME",
+    train.add_argument("--stage_order", default=None, metavar="NAME,NAME",
                        help="run these stages in this order (e.g. simple_wiki,switchboard for a reversed sequential run)")
     train.add_argument("--dynamics", action="store_true", help="record per-example training dynamics (data.dynamics)")
     train.add_argument("--max_contamination", type=float, default=None, metavar="FRACTION",
@@ -71,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                             "this fraction of its items (see `data audit`; evaluation data from --data_dir)")
     train.add_argument("--data_dir", default=None, help="evaluation data for --max_contamination (default $CLASSIT_DATA_DIR)")
     train.add_argument("--fresh", action="store_true",
-                       help="replace a finished run in --output-dir trained with another config (default: refuse)")
+                       help="replace a finished run in --output_path trained with another config (default: refuse)")
+    alias(train, "--output_path", "--output-dir")
+    alias(train, "--stage_order", "--stage-order")
 
     from .configs_cmd import add_parser as add_configs_parser
 
@@ -79,9 +88,12 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
     demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
-    demo.add_argument("--output-dir", required=True)
+    demo.add_argument("--output_path", required=True,
+                      help="folder for the tiny base and the two instruction-tuned runs")
     demo.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for all three configs")
-    demo.add_argument("--max-records", type=int, default=None, help="cap every source at this many records (a quick run)")
+    demo.add_argument("--max_records", type=int, default=None, help="cap every source at this many records (a quick run)")
+    alias(demo, "--output_path", "--output-dir")
+    alias(demo, "--max_records", "--max-records")
     return parser
 
 
@@ -96,8 +108,8 @@ def cmd_tokenizer(args) -> int:
 
     files = expand_paths(args.input, "--input")
     tok = train_tokenizer(files, vocab_size=args.vocab_size, add_bos=not args.no_bos,
-                          min_frequency=args.min_frequency, max_words=args.max_words, output_dir=args.output)
-    print(f"saved a {len(tok)}-token tokenizer ({'with' if not args.no_bos else 'without'} BOS) to {args.output}")
+                          min_frequency=args.min_frequency, max_words=args.max_words, output_dir=args.output_path)
+    print(f"saved a {len(tok)}-token tokenizer ({'with' if not args.no_bos else 'without'} BOS) to {args.output_path}")
     return 0
 
 
@@ -123,7 +135,7 @@ def cmd_data(args) -> int:
     config = load_config(args.config, args.set)
     names = _selected_sources(config, args.source)
     if args.data_command == "build":
-        out = Path(args.output)
+        out = Path(args.output_path)
         out.mkdir(parents=True, exist_ok=True)
         for name in names:
             count = 0
@@ -179,8 +191,8 @@ def cmd_train(args) -> int:
     from .config import load_config
 
     overrides = list(args.set)
-    if args.output_dir:
-        overrides.append(f"output_dir={args.output_dir}")
+    if args.output_path:
+        overrides.append(f"output_dir={args.output_path}")
     if args.dynamics:
         overrides.append("data.dynamics=true")
     from .configs_cmd import resolve_config_path
@@ -213,9 +225,9 @@ def reorder_stages(config, names: list[str]):
     by_name = {stage.name: stage for stage in config.stages}
     for name in names:
         if name not in by_name:
-            raise ConfigError("--stage-order", f"unknown stage {name!r} (stages: {', '.join(by_name)})")
+            raise ConfigError("--stage_order", f"unknown stage {name!r} (stages: {', '.join(by_name)})")
     if len(set(names)) != len(names):
-        raise ConfigError("--stage-order", "a stage is listed twice")
+        raise ConfigError("--stage_order", "a stage is listed twice")
     return dataclasses.replace(config, stages=[by_name[n] for n in names])
 
 
@@ -227,7 +239,7 @@ def cmd_demo(args) -> int:
     if not args.data:
         raise ConfigError("--data", "give the data folder (the one holding corpora/) or set CLASSIT_SHARED_DATA")
     os.environ["CLASSIT_SHARED_DATA"] = str(Path(args.data).resolve())
-    out = Path(args.output_dir)
+    out = Path(args.output_path)
     base = out / "tiny-pretrain"
     for name in DEMO_CONFIGS:
         run_dir = out / name.removesuffix(".yaml").replace("_", "-")

@@ -35,7 +35,7 @@ def lock_output_dir(out: Path) -> None:
         os.close(fd)
         raise OutputLockedError(
             f"{out}: another classit-train (pid {holder}) is writing into this output folder; wait for it to finish "
-            "or choose another --output-dir"
+            "or choose another --output_path"
         ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

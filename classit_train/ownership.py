@@ -133,7 +133,7 @@ def prepare_output_dir(out: Path, config, fresh: bool = False, is_main: bool = T
         elif changes and _is_finished(out):
             raise ConfigError(
                 "output_dir", f"{out} holds a finished run trained with another config ({len(changes)} setting(s) "
-                f"differ, e.g. {changes[0]}); choose another --output-dir, or pass --fresh to replace that run")
+                f"differ, e.g. {changes[0]}); choose another --output_path, or pass --fresh to replace that run")
         elif changes:
             logger.warning("resuming %s with %d changed setting(s): %s", out, len(changes), "; ".join(changes))
     clean_owned(out)

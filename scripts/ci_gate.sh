@@ -12,7 +12,7 @@
 #
 # Environment: GATE_TASKS [classit_zero_shot_fast], GATE_MAX_DROP [1] (points), GATE_ALPHA [0.05],
 # GATE_LIMIT [none] (lm-eval --limit: faster, less sensitive), GATE_BATCH [256], GATE_DEVICE [cpu],
-# GATE_COMPARE_ARGS [none] (more compare flags, e.g. "--gate-all --detail" or "--tasks 'classit_blimp_fast_*'").
+# GATE_COMPARE_ARGS [none] (more compare flags, e.g. "--gate_all --detail" or "--tasks 'classit_blimp_fast_*'").
 # Exit status: that of `classit-eval compare`: 0 no significant regression, 1 regression, 2 bad input.
 set -euo pipefail
 [ $# -ge 3 ] && [ $# -le 4 ] || { echo "usage: bash scripts/ci_gate.sh BASELINE CANDIDATE DATA_DIR [OUT]" >&2; exit 2; }

@@ -95,10 +95,10 @@ echo "classit demo: DATA_ROOT=$DATA_ROOT OUT=$OUT$([ "$SMOKE" = 1 ] && echo ' (s
 # ---- 1. tokenizer, tiny base, merged and sequential instruction tuning ----------------------------------------
 TRAIN_SET=()
 [ -n "$TRAIN_STEPS" ] && TRAIN_SET=(--set "training.max_steps=$TRAIN_STEPS")
-[ -n "$TRAIN_RECORDS" ] && TRAIN_SET+=(--max-records "$TRAIN_RECORDS")
+[ -n "$TRAIN_RECORDS" ] && TRAIN_SET+=(--max_records "$TRAIN_RECORDS")
 [ -n "$MILESTONES" ] && TRAIN_SET+=(--set "checkpoints.scale=$MILESTONES")
 step "train: tokenizer + base + merged + sequential" \
-  classit-train demo --data "$DATA_ROOT" --output-dir "$OUT/train" "${TRAIN_SET[@]}"
+  classit-train demo --data "$DATA_ROOT" --output_path "$OUT/train" "${TRAIN_SET[@]}"
 
 declare -A CKPT=(
   [base]="$OUT/train/tiny-pretrain/final"
@@ -140,7 +140,7 @@ done
 # ---- 4. report and comparisons ---------------------------------------------------------------------------------
 step "report: base vs merged vs sequential" \
   classit-eval report "$OUT/results/base" "$OUT/results/merged" "$OUT/results/sequential" \
-    --label base --label merged --label sequential --out "$OUT/report" --iters "$ITERS" \
+    --label base --label merged --label sequential --output_path "$OUT/report" --iters "$ITERS" \
     --title "CLASS-IT mini-replication (tiny models$([ "$SMOKE" = 1 ] && echo ', smoke run'))"
 
 declare -A COMPARE_RC
@@ -148,7 +148,7 @@ for cand in merged sequential; do
   rc=0
   step "compare: base -> $cand" \
     classit-eval compare --baseline "$OUT/results/base" --candidate "$OUT/results/$cand" \
-      --iters "$ITERS" --json "$OUT/report/compare_base_to_$cand.json" || rc=$?
+      --iters "$ITERS" --output_path "$OUT/report/compare_base_to_$cand.json" || rc=$?
   COMPARE_RC[$cand]=$rc
 done
 

@@ -12,7 +12,7 @@ OUT=$(mkdir -p "${2:-runs/quickstart}" && cd "${2:-runs/quickstart}" && pwd)
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export CLASSIT_SHARED_DATA="$DATA_ROOT"
 
-classit-train train configs/tiny_pretrain.yaml --output-dir "$OUT/tiny-pretrain"
+classit-train train configs/tiny_pretrain.yaml --output_path "$OUT/tiny-pretrain"
 classit-eval --model_args "pretrained=$OUT/tiny-pretrain/final" \
   --tasks classit_blimp_fast,classit_blimp_supplement_fast \
   --data_dir "$DATA_ROOT/babylm_eval_2025" --device cpu --batch_size 64 --output_path "$OUT/results"

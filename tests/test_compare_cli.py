@@ -28,7 +28,7 @@ def test_planted_drop_fails_the_gate(tmp_path, capsys):
     base, cand = _pair(tmp_path, delta=-0.08)
     out = tmp_path / "cmp.json"
     assert compare_main(["--baseline", str(base), "--candidate", str(cand.parent.parent),
-                         "--json", str(out), "--iters", "500"]) == 1
+                         "--output_path", str(out), "--iters", "500"]) == 1
     printed = capsys.readouterr().out
     assert "REGRESSION: classit_blimp_fast" in printed and "exact McNemar" not in printed
     report = json.loads(out.read_text())
@@ -37,14 +37,14 @@ def test_planted_drop_fails_the_gate(tmp_path, capsys):
     assert row["task"] == "classit_blimp_fast" and row["n"] == 4 * 300 and row["subtasks"] == 4
     assert row["diff"] < 0 and row["ci_high"] < 0 and row["p_value"] < 0.05 and row["gated"]
     # the tolerated drop is in display points: a 50-point allowance passes the same candidate
-    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--max-drop", "50",
+    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--max_drop", "50",
                          "--iters", "500"]) == 0
 
 
 def test_no_difference_passes_and_detail_lists_subtasks(tmp_path, capsys):
     base, cand = _pair(tmp_path, delta=0.0, seed=3)
     out = tmp_path / "cmp.json"
-    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--detail", "--json", str(out),
+    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--detail", "--output_path", str(out),
                          "--iters", "500"]) == 0
     rows = json.loads(out.read_text())["tasks"]
     assert [r["task"] for r in rows] == ["classit_blimp_fast", *LEAVES]
@@ -56,7 +56,7 @@ def test_no_difference_passes_and_detail_lists_subtasks(tmp_path, capsys):
 def test_identical_runs_have_zero_difference(tmp_path):
     base, _ = _pair(tmp_path, delta=0.0)
     out = tmp_path / "cmp.json"
-    assert compare_main(["--baseline", str(base), "--candidate", str(base), "--json", str(out)]) == 0
+    assert compare_main(["--baseline", str(base), "--candidate", str(base), "--output_path", str(out)]) == 0
     row = json.loads(out.read_text())["tasks"][0]
     assert row["diff"] == 0 and row["ci_low"] == 0 and row["ci_high"] == 0 and row["p_value"] == 1
 
@@ -110,7 +110,7 @@ def test_tasks_filter_restricts_the_comparison(tmp_path):
     base, cand = _pair(tmp_path, delta=0.0)
     out = tmp_path / "cmp.json"
     assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--tasks", "*_p0", "*_p1",
-                         "--json", str(out), "--iters", "300"]) == 0
+                         "--output_path", str(out), "--iters", "300"]) == 0
     row = json.loads(out.read_text())["tasks"][0]
     assert row["task"] == "classit_blimp_fast" and row["subtasks"] == 2 and row["n"] == 600
 
@@ -134,7 +134,7 @@ def test_correlation_and_finetune_metrics(tmp_path):
     base = write_run(tmp_path / "b", "m/base", tasks(wug_b, pred_b), metric_list=lists)
     cand = write_run(tmp_path / "c", "m/cand", tasks(wug_c, pred_c), metric_list=lists)
     out = tmp_path / "cmp.json"
-    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--json", str(out), "--metric", "f1",
+    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--output_path", str(out), "--metric", "f1",
                          "--iters", "500"]) == 1
     rows = {r["task"]: r for r in json.loads(out.read_text())["tasks"]}
     assert rows["classit_wug_adj"]["metric"] == "spearman" and rows["classit_wug_adj"]["regression"]
@@ -144,6 +144,6 @@ def test_correlation_and_finetune_metrics(tmp_path):
 
 def test_json_on_stdout(tmp_path, capsys):
     base, cand = _pair(tmp_path, delta=0.0)
-    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--json", "-", "--iters", "200"]) == 0
+    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--output_path", "-", "--iters", "200"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["exit_status"] == 0 and data["tasks"][0]["task"] == "classit_blimp_fast"

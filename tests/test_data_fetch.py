@@ -117,12 +117,12 @@ def test_fetch_resume_verify(osf, tmp_path, capsys):
     dest = tmp_path / "data"
     reading = "full_eval/reading/reading_data.csv"
     osf.cut_after[reading] = 100_000  # the first attempt is cut off
-    assert main(["data", "fetch", str(dest), "--no-progress"]) == 2
+    assert main(["data", "fetch", str(dest), "--no_progress"]) == 2
     err = capsys.readouterr().err
     assert "reading_data.csv: " in err and "rerun the command to resume" in err
     assert (dest / (reading + ".part")).stat().st_size == 100_000 and not (dest / reading).exists()
     osf.log.clear()
-    assert main(["data", "fetch", str(dest), "--no-progress"]) == 0
+    assert main(["data", "fetch", str(dest), "--no_progress"]) == 0
     out = capsys.readouterr().out
     assert f"in {dest.resolve()}" in out and "--data_dir" in out
     assert (reading, "bytes=100000-") in osf.log  # resumed, not restarted
@@ -130,17 +130,17 @@ def test_fetch_resume_verify(osf, tmp_path, capsys):
         assert (dest / rel).read_bytes() == (EVAL_DATA / rel).read_bytes(), rel
     assert not list(dest.rglob("*.part"))
     osf.log.clear()
-    assert main(["data", "fetch", str(dest), "--no-progress"]) == 0  # everything verified: nothing downloaded
+    assert main(["data", "fetch", str(dest), "--no_progress"]) == 0  # everything verified: nothing downloaded
     assert osf.log == []
 
 
 def test_fetch_fast_only_and_a_corrupt_file(osf, tmp_path, capsys):
     dest = tmp_path / "fast"
-    assert main(["data", "fetch", "--fast", str(dest), "--no-progress"]) == 0
+    assert main(["data", "fetch", "--fast", str(dest), "--no_progress"]) == 0
     assert (dest / "fast_eval/ewok_fast.zip").is_file() and not (dest / "full_eval").exists()
     # a file whose bytes do not match OSF's sha256 is refused and not kept
     osf.corrupt.add("full_eval/reading/reading_data.csv")
-    assert main(["data", "fetch", "--full", str(tmp_path / "full"), "--no-progress"]) == 2
+    assert main(["data", "fetch", "--full", str(tmp_path / "full"), "--no_progress"]) == 2
     assert "sha256 mismatch" in capsys.readouterr().err
     assert not (tmp_path / "full/full_eval/reading/reading_data.csv").exists()
 
@@ -150,7 +150,7 @@ def test_official_hashes_are_enforced(osf, tmp_path, capsys, monkeypatch):
     from classit_tasks.tasks import official_files
     rel = "full_eval/reading/reading_data.csv"
     monkeypatch.setitem(official_files.OFFICIAL_FILES, rel, (1, "0" * 64))
-    assert main(["data", "fetch", "--full", str(tmp_path / "d"), "--no-progress"]) == 2
+    assert main(["data", "fetch", "--full", str(tmp_path / "d"), "--no_progress"]) == 2
     assert "refusing a changed file" in capsys.readouterr().err
 
 

@@ -196,7 +196,7 @@ def test_parity_flag_sets_the_2025_behaviour():
     assert (_cfg().pooling, _cfg().select_on, _cfg().parity) == ("last", "heldout", False)
     parity = _cfg("--parity")
     assert (parity.pooling, parity.select_on, parity.padding_side, parity.parity) == ("first", "valid", "right", True)
-    assert _cfg("--pooling", "mean", "--select-on", "valid").pooling == "mean"
+    assert _cfg("--pooling", "mean", "--select_on", "valid").pooling == "mean"
     assert _cfg("--seeds", "1,2,3").seeds == (1, 2, 3)
     with pytest.raises(ValueError, match="--parity uses --pooling first"):
         _cfg("--parity", "--pooling", "last")

@@ -70,12 +70,12 @@ def test_nan_model_stops_with_task_and_item(nan_checkpoint, tmp_path, capsys):
     assert _eval(nan_checkpoint, tmp_path / "out") == 2
     line = _error(capsys, 2)
     assert line.startswith("classit-eval: error: classit_supplement_fast_") and " doc " in line
-    assert "non-finite log-likelihood" in line and "--allow-nan" in line
+    assert "non-finite log-likelihood" in line and "--allow_nan" in line
     assert not list(tmp_path.rglob("results_*.json"))
 
 
 def test_allow_nan_scores_items_as_wrong_and_reports_them(nan_checkpoint, tmp_path, capsys):
-    assert _eval(nan_checkpoint, tmp_path / "out", "--allow-nan") == 0
+    assert _eval(nan_checkpoint, tmp_path / "out", "--allow_nan") == 0
     assert nonfinite.ENV not in __import__("os").environ  # for that run only
     err = capsys.readouterr().err
     assert "non-finite scores and were scored as wrong (--allow-nan)" in err
@@ -105,17 +105,17 @@ def test_report_and_compare_refuse_nan_or_fail_the_gate(finite_run, tmp_path, ca
     line = _error(capsys, 2)
     assert str(planted) in line and "doc_id" in line and "acc=nan" in line
     out = tmp_path / "cmp.json"
-    assert compare_main(["--baseline", str(finite_run), "--candidate", str(nan_run), "--allow-nan", *args,
-                         "--json", str(out)]) == 1
+    assert compare_main(["--baseline", str(finite_run), "--candidate", str(nan_run), "--allow_nan", *args,
+                         "--output_path", str(out)]) == 1
     printed = capsys.readouterr().out
     assert "REGRESSION: " in printed
     assert json.loads(out.read_text())["exit_status"] == 1
     # the identical finite runs pass
     assert compare_main(["--baseline", str(finite_run), "--candidate", str(finite_run), *args]) == 0
     capsys.readouterr()
-    assert report_main([str(nan_run), "--out", str(tmp_path / "rep"), "--no-html", *args]) == 2
+    assert report_main([str(nan_run), "--output_path", str(tmp_path / "rep"), "--no_html", *args]) == 2
     assert str(planted) in _error(capsys, 2)
-    assert report_main([str(nan_run), "--out", str(tmp_path / "rep"), "--no-html", "--allow-nan", *args]) == 0
+    assert report_main([str(nan_run), "--output_path", str(tmp_path / "rep"), "--no_html", "--allow_nan", *args]) == 0
     summary = json.loads(next((tmp_path / "rep").glob("*.json")).read_text())
     text = json.dumps(summary)
     assert "non-finite item score(s): no value, no CI" in text
@@ -125,7 +125,7 @@ def test_unknown_metric_is_refused_with_closest_name(finite_run, tmp_path, capsy
     assert compare_main(["--baseline", str(finite_run), "--candidate", str(finite_run),
                          "--metric", "acc_tie_half", "--iters", "200"]) == 2
     assert "unknown metric 'acc_tie_half'; did you mean 'acc_ties_half'" in _error(capsys, 2)
-    assert report_main([str(finite_run), "--metric", "acc_tie_half", "--out", str(tmp_path / "r")]) == 2
+    assert report_main([str(finite_run), "--metric", "acc_tie_half", "--output_path", str(tmp_path / "r")]) == 2
     assert "did you mean 'acc_ties_half'" in _error(capsys, 2)
 
 

@@ -30,5 +30,5 @@ def test_attach_data_map(tmp_path):
 
 def test_missing_data_map_fails_before_writing(tmp_path, capsys):
     out = tmp_path / "report"
-    assert report_main([str(tmp_path / "results.json"), "--out", str(out), "--data_map", str(tmp_path / "none")]) != 0
+    assert report_main([str(tmp_path / "results.json"), "--output_path", str(out), "--data_map", str(tmp_path / "none")]) != 0
     assert "--data_map" in capsys.readouterr().err and not out.exists()

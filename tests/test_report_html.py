@@ -46,7 +46,7 @@ def series(tmp_path_factory):
 def test_report_files_tables_and_images(series, capsys):
     root, outs = series
     out = root / "report"
-    assert report_main([str(p) for p in outs] + ["--out", str(out), "--iters", "500"]) == 0
+    assert report_main([str(p) for p in outs] + ["--output_path", str(out), "--iters", "500"]) == 0
     printed = capsys.readouterr().out
     assert "| task | subtasks | n | score | 95% CI |" in printed
     assert re.search(r"\| classit_blimp_fast \| 2 \| 400 \| \d+\.\d\d \| \[\d+\.\d\d, \d+\.\d\d\] \|", printed)
@@ -70,7 +70,7 @@ def test_report_files_tables_and_images(series, capsys):
 def test_growth_positions_and_pace(series):
     root, outs = series
     out = root / "report2"
-    assert report_main([str(p) for p in outs] + ["--out", str(out), "--iters", "300", "--no-html"]) == 0
+    assert report_main([str(p) for p in outs] + ["--output_path", str(out), "--iters", "300", "--no_html"]) == 0
     data = json.loads((out / "report.json").read_text())
     assert [r["position"]["words"] for r in data["runs"]] == [1e5, 1e6, 1e7, 1e8]
     assert data["runs"][0]["position"]["source"].endswith("classit_state.json")
@@ -102,9 +102,9 @@ def test_positions_from_names():
 
 def test_report_without_samples_and_bad_input(tmp_path, capsys):
     result = write_run(tmp_path, "m/plain", {"classit_blimp_fast_p": {"acc": np.ones(20)}}, log_samples=False)
-    assert report_main([str(result), "--out", str(tmp_path / "r"), "--no-html"]) == 0
+    assert report_main([str(result), "--output_path", str(tmp_path / "r"), "--no_html"]) == 0
     assert "| classit_blimp_fast_p | 1 | 20 | 100.00 * | — |" in capsys.readouterr().out
-    assert report_main([str(tmp_path / "missing"), "--out", str(tmp_path / "r")]) == 2
+    assert report_main([str(tmp_path / "missing"), "--output_path", str(tmp_path / "r")]) == 2
     assert "no such file" in capsys.readouterr().err
     bad = tmp_path / "bad" / "results_2026-01-01T00-00-00.000001.json"
     bad.parent.mkdir()

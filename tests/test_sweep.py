@@ -344,7 +344,7 @@ def test_sweep_report_on_branches(branches, tmp_path):
     # the same report from `classit-eval report SWEEP`
     from classit_tasks.report.cli import report_main
 
-    assert report_main([str(out), "--iters", "100", "--no-html"]) == 0
+    assert report_main([str(out), "--iters", "100", "--no_html"]) == 0
     assert json.loads((out / "report" / "report.json").read_text())["series"]["series"] == report["series"]["series"]
 
 

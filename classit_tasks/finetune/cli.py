@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from classit_tasks.flags import alias
 from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
 from classit_tasks.finetune.seeds import parse_seeds
@@ -66,17 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bf16: autocast forward passes to bfloat16 (GPU; weights and optimizer stay float32)")
     p.add_argument("--pooling", choices=POOLINGS, default=None,
                    help="last (default: last non-padding token), first (2025: token 0), mean")
-    p.add_argument("--select-on", "--select_on", dest="select_on", choices=SELECT_ON, default=None,
+    p.add_argument("--select_on", choices=SELECT_ON, default=None,
                    help="heldout (default: best epoch on a held-out slice of train), valid (2025: best epoch on the "
                    "reported file), last_epoch")
     p.add_argument("--heldout_fraction", type=float, default=0.1)
     p.add_argument("--parity", action="store_true",
-                   help="BabyLM 2025 behaviour: --pooling first, right padding, --select-on valid")
+                   help="BabyLM 2025 behaviour: --pooling first, right padding, --select_on valid")
     p.add_argument("--limit", type=int, default=None,
                    help="use only the first N records of each split (quick runs; numbers not comparable)")
     p.add_argument("--save_model", action="store_true",
                    help="save each selected fine-tuned model under <output folder>/<model>/finetuned/<task>/seed<k>")
     p.add_argument("--verbosity", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    alias(p, "--select_on", "--select-on")
     return p
 
 
@@ -102,7 +104,7 @@ def make_config(args: argparse.Namespace) -> FinetuneConfig:
         mixed_precision=args.mixed_precision, micro_batch_size=args.micro_batch_size,
     )
     if args.parity:
-        for flag, value, wanted in (("--pooling", args.pooling, "first"), ("--select-on", args.select_on, "valid")):
+        for flag, value, wanted in (("--pooling", args.pooling, "first"), ("--select_on", args.select_on, "valid")):
             if value is not None and value != wanted:
                 raise ValueError(f"--parity uses {flag} {wanted}; drop --parity or {flag} {value}")
         return FinetuneConfig.babylm2025(**common)

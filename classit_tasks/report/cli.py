@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from classit_tasks.flags import alias
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.growth import parse_amount
 from classit_tasks.report.scores import Settings
@@ -20,14 +21,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", help="headline metric where a task reports it (e.g. acc_ties_half); "
                         "default: acc, spearman, ΔR², the fine-tuning score")
     parser.add_argument("--iters", type=int, default=2000, help="bootstrap / permutation resamples (default 2000)")
-    parser.add_argument("--slow-iters", type=int, default=1000,
+    parser.add_argument("--slow_iters", type=int, default=1000,
                         help="resamples for aggregations that refit per resample, e.g. reading ΔR² (default 1000)")
     parser.add_argument("--ci", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     parser.add_argument("--detail", action="store_true", help="also list every subgroup and subtask")
-    parser.add_argument("--allow-nan", action="store_true",
+    parser.add_argument("--allow_nan", action="store_true",
                         help="show tasks with NaN/inf item scores without a value (compare: as regressions) "
                              "instead of stopping with an error")
+    alias(parser, "--slow_iters", "--slow-iters")
+    alias(parser, "--allow_nan", "--allow-nan")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -40,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check_runs(runs, settings: Settings) -> None:
-    """Refuse NaN/inf item scores (unless --allow-nan) and a --metric no task of the runs reports."""
+    """Refuse NaN/inf item scores (unless --allow_nan) and a --metric no task of the runs reports."""
     from classit_tasks.names import unknown_name
     from classit_tasks.report.load import refuse_nonfinite
 
@@ -64,7 +67,7 @@ def report_main(argv: list[str]) -> int:
     )
     parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them, or the "
                         "output folder of classit-eval sweep (growth curves, pace, forgetting per series)")
-    parser.add_argument("--out", default=None,
+    parser.add_argument("--output_path", default=None,
                         help="output folder (default ./classit_report; SWEEP/report for a sweep)")
     parser.add_argument("--label", action="append", default=[], metavar="NAME",
                         help="display name of each run, in order (repeat)")
@@ -74,10 +77,12 @@ def report_main(argv: list[str]) -> int:
                         help="position of each run on the --x axis, in order (e.g. 1M,10M,100M); overrides the "
                              "state file and checkpoint names")
     parser.add_argument("--title", default="classit evaluation report")
-    parser.add_argument("--no-html", action="store_true", help="only the Markdown and JSON files")
+    parser.add_argument("--no_html", action="store_true", help="only the Markdown and JSON files")
     parser.add_argument("--data_map", default=None, metavar="DIR",
                         help="a training run's data map folder (`classit-train data map`) to include in the report")
     _common(parser)
+    alias(parser, "--output_path", "--out")
+    alias(parser, "--no_html", "--no-html")
     args = parser.parse_args(argv)
     try:
         from classit_tasks.report.build import ReportOptions, build_report
@@ -93,8 +98,8 @@ def report_main(argv: list[str]) -> int:
         sweep = len(args.results) == 1 and is_sweep(args.results[0])
         runs = load_sweep(args.results[0]) if sweep else load_runs(args.results)
         _check_runs(runs, settings)
-        if args.out is None:
-            args.out = str(Path(args.results[0]) / "report") if sweep else "classit_report"
+        if args.output_path is None:
+            args.output_path = str(Path(args.results[0]) / "report") if sweep else "classit_report"
         if args.label:
             if len(args.label) != len(runs):
                 raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")
@@ -112,7 +117,7 @@ def report_main(argv: list[str]) -> int:
                 except ValueError as e:
                     raise ReportInputError(f"--positions: {e}") from None
                 run.position.source = "--positions"
-        report = build_report(runs, ReportOptions(Path(args.out), settings, args.detail, axis, args.title,
+        report = build_report(runs, ReportOptions(Path(args.output_path), settings, args.detail, axis, args.title,
                                                   not args.no_html))
         if args.data_map:
             attach_data_map(report, args.data_map)
@@ -129,24 +134,27 @@ def compare_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="classit-eval compare",
         description="Paired comparison of two runs on the same items: difference, paired bootstrap CI and p-value "
-                    "per task. Exit 1 when a task drops significantly by more than --max-drop (a CI gate).",
+                    "per task. Exit 1 when a task drops significantly by more than --max_drop (a CI gate).",
     )
     parser.add_argument("--baseline", required=True, nargs="+",
                         help="results JSON or folder of the baseline run; several = seed runs of one arm (averaged)")
     parser.add_argument("--candidate", required=True, nargs="+",
                         help="results JSON or folder of the candidate run; several = seed runs of one arm (averaged)")
-    parser.add_argument("--max-drop", type=float, default=0.0,
+    parser.add_argument("--max_drop", type=float, default=0.0,
                         help="tolerated drop in display points (accuracy ×100, ρ×100; default 0)")
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="family-wise significance level over the gated tasks (Holm; default 0.05)")
-    parser.add_argument("--json", dest="json_out", default=None,
+    parser.add_argument("--output_path", dest="json_out", default=None, metavar="FILE",
                         help="also write the comparison as JSON to this file "
                              "('-': JSON on stdout instead of the table)")
     parser.add_argument("--tasks", nargs="+", default=None, metavar="PATTERN",
                         help="compare only leaf tasks matching these glob patterns")
-    parser.add_argument("--gate-all", action="store_true",
+    parser.add_argument("--gate_all", action="store_true",
                         help="gate on every row (with --detail: subgroups and subtasks too), not just top-level tasks")
     _common(parser)
+    alias(parser, "--max_drop", "--max-drop")
+    alias(parser, "--output_path", "--json")
+    alias(parser, "--gate_all", "--gate-all")
     args = parser.parse_args(argv)
     try:
         from classit_tasks.report.compare import compare_runs, gate, to_json

@@ -171,7 +171,7 @@ class _Pair:
     def row(self, name: str, leaves: list[str], metric: str, depth: int) -> Comparison:
         base, settings = self.base, self.settings
         group = leaves != [name]
-        if any(run.items[t].nonfinite for t in leaves for run in (base, self.cand)):  # --allow-nan: never passes
+        if any(run.items[t].nonfinite for t in leaves for run in (base, self.cand)):  # --allow_nan: never passes
             return nonfinite_row(name, metric, leaves, depth, base, self.cand)
         parts = [self.leaf(t, metric, False) for t in leaves]
         mean_type = all(p.mean_type for p in parts)

@@ -199,7 +199,7 @@ def refuse_nonfinite(runs: list[Run], allow: bool) -> None:
             if items.nonfinite:
                 raise ReportInputError(
                     f"{items.path}: {task}: {items.nonfinite[0]} ({len(items.nonfinite)} non-finite item score(s)); "
-                    "the model produced NaN/inf: re-evaluate, or pass --allow-nan to report the task without a value"
+                    "the model produced NaN/inf: re-evaluate, or pass --allow_nan to report the task without a value"
                 )
 
 

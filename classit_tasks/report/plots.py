@@ -103,7 +103,7 @@ def bars(table: dict[str, list[Score]], path: Path, title: str, horizontal: bool
     names = list(dict.fromkeys(key(s) for rows in table.values() for s in rows))
     kinds = {key(s): kind(s.metric) for rows in table.values() for s in rows}
     m = len(table)
-    if not names:  # every score is NaN (e.g. --allow-nan on a NaN model): an empty figure, not a crash
+    if not names:  # every score is NaN (e.g. --allow_nan on a NaN model): an empty figure, not a crash
         fig = Figure(figsize=(5.0, 1.5))
         ax = fig.add_subplot()
         ax.axis("off")

@@ -181,7 +181,7 @@ class Scorer:
         if key not in self._cache:
             items: TaskItems | None = self.run.items.get(task)
             per_item = item_metric(self.run, task, metric)
-            if items is not None and items.nonfinite:  # --allow-nan: no value and no CI for such a task
+            if items is not None and items.nonfinite:  # --allow_nan: no value and no CI for such a task
                 self._cache[key] = (float("nan"), None, items.n)
             elif items is None or per_item not in items.values:
                 reported = self.run.results.get(task, {}).get(f"{metric},none")

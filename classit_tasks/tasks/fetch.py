@@ -31,6 +31,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from classit_tasks.flags import alias
+
 PROG = "classit-eval data"
 OSF_API = "https://api.osf.io/v2"
 OSF_NODE = "ryjfm"
@@ -244,7 +246,8 @@ def main(argv: list[str]) -> int:
     part.add_argument("--fast", action="store_const", const="fast", dest="which", help="fast_eval only")
     part.add_argument("--full", action="store_const", const="full", dest="which", help="full_eval only")
     f.add_argument("dest", nargs="?", default=None, help=f"destination folder (default: {default_dest()})")
-    f.add_argument("--no-progress", action="store_true")
+    f.add_argument("--no_progress", action="store_true")
+    alias(f, "--no_progress", "--no-progress")
     c = sub.add_parser("check", help="verify a data folder: layout, counts, known hashes; list what is missing")
     c.add_argument("dir")
     args = parser.parse_args(argv)

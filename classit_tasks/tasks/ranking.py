@@ -18,7 +18,7 @@ def rank_item(logliks: Sequence[float], doc: Any = None) -> dict[str, float]:
     """Parity accuracy, tie-aware accuracy and tie indicator of one item (option 0 is the gold one).
 
     A NaN or infinite score is never counted correct: it raises ``NonFiniteScoreError`` naming the item, or, with
-    ``--allow-nan``, scores the item as wrong (``nonfinite``).
+    ``--allow_nan``, scores the item as wrong (``nonfinite``).
     """
     if not nonfinite.is_finite(logliks):
         nonfinite.flag(f"item {nonfinite.describe(doc)}", logliks)

@@ -238,7 +238,7 @@ class ReadingTask(ConfigurableTask):
 def process_results(doc: dict, results) -> dict:
     """Per-word values for the task-level aggregations: results are the (log-likelihood, is_greedy) of the word's
     request and, if the row has a previous word, of the previous word's request."""
-    if not nonfinite.is_finite([results[0][0]]):  # the word's own score; with --allow-nan: missing (see _frame)
+    if not nonfinite.is_finite([results[0][0]]):  # the word's own score; with --allow_nan: missing (see _frame)
         nonfinite.flag(f"item {nonfinite.describe(doc)}", [results[0][0]])
     pred = -float(results[0][0])
     prev_pred = -float(results[1][0]) if len(results) > 1 else math.nan

@@ -101,7 +101,7 @@ def process_wug(doc: dict, results: Sequence[tuple[float, bool]]) -> dict:
         return {"spearman": None, "status": doc["not_evaluated"]}
     if not nonfinite.is_finite([ll for ll, _ in results]):  # never let a NaN reach Spearman's rho
         nonfinite.flag(f"item {nonfinite.describe(doc)}", [ll for ll, _ in results])
-        return {"spearman": None, "status": "non-finite log-likelihoods (--allow-nan)"}
+        return {"spearman": None, "status": "non-finite log-likelihoods (--allow_nan)"}
     return {"spearman": (option0_probability([ll for ll, _ in results]), float(doc["ratio"])), "status": ""}
 
 

@@ -12,8 +12,8 @@ from train_helpers import SWITCHBOARD, tiny_config, write_config
 
 def test_tokenizer_command(tmp_path, capsys):
     out = tmp_path / "tok"
-    assert main(["tokenizer", "--input", str(SWITCHBOARD), "--vocab-size", "400", "--max-words", "20000",
-                 "--no-bos", "--output", str(out)]) == 0
+    assert main(["tokenizer", "--input", str(SWITCHBOARD), "--vocab_size", "400", "--max_words", "20000",
+                 "--no_bos", "--output_path", str(out)]) == 0
     assert "saved a 400-token tokenizer (without BOS)" in capsys.readouterr().out
     from transformers import AutoTokenizer
 
@@ -23,7 +23,7 @@ def test_tokenizer_command(tmp_path, capsys):
 
 def test_data_build_writes_class_it_rows_that_read_back(tmp_path, tokenizer_dir, capsys):
     config = write_config(tmp_path / "c.yaml", tiny_config(tmp_path / "out", tokenizer_dir))
-    assert main(["data", "build", str(config), "--output", str(tmp_path / "pairs")]) == 0
+    assert main(["data", "build", str(config), "--output_path", str(tmp_path / "pairs")]) == 0
     rows = [json.loads(line) for line in (tmp_path / "pairs" / "switchboard.jsonl").read_text().splitlines()]
     assert len(rows) == 160 and set(rows[0]) == {"prompt", "reply", "source", "text"}
     assert rows[0]["source"] == "switchboard"
@@ -48,7 +48,7 @@ def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, ca
     from classit_train.checkpoint import read_state
     from train_helpers import SHARED
 
-    assert main(["demo", "--data", str(SHARED), "--output-dir", str(tmp_path), "--max-records", "60",
+    assert main(["demo", "--data", str(SHARED), "--output_path", str(tmp_path), "--max_records", "60",
                  "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true",
                  "--set", "checkpoints={schedule: babylm, scale: 0.001}"]) == 0  # milestones every 1K words
     base = read_state(tmp_path / "tiny-pretrain" / "final")

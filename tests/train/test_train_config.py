@@ -41,11 +41,11 @@ def test_missing_data_file_and_env_var_are_config_errors(tmp_path, tokenizer_dir
                          sources={"switchboard": {"type": "switchboard", "paths": [str(tmp_path / "missing.train")]},
                                   "simple_wiki": {"type": "switchboard", "paths": ["${CLASSIT_NOT_SET_VAR}/x.train"]}})
     path = write_config(tmp_path / "c.yaml", config)
-    assert main(["data", "build", str(path), "--output", str(tmp_path / "b"), "--source", "switchboard"]) == 2
+    assert main(["data", "build", str(path), "--output_path", str(tmp_path / "b"), "--source", "switchboard"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("classit-train: error: sources.switchboard.paths[0]: no file matches") and err.count("\n") == 1
     monkeypatch.delenv("CLASSIT_NOT_SET_VAR", raising=False)
-    assert main(["data", "build", str(path), "--output", str(tmp_path / "b"), "--source", "simple_wiki"]) == 2
+    assert main(["data", "build", str(path), "--output_path", str(tmp_path / "b"), "--source", "simple_wiki"]) == 2
     assert "sources.simple_wiki.paths[0]: environment variable CLASSIT_NOT_SET_VAR is not set" in capsys.readouterr().err
 
 
@@ -95,11 +95,11 @@ def test_stage_order_and_hub_config_errors(tmp_path, capsys, monkeypatch):
 
     config = load_config(REPO / "configs" / "classit_sequential.yaml")
     assert [s.name for s in reorder_stages(config, ["simple_wiki", "switchboard"]).stages] == ["simple_wiki", "switchboard"]
-    with pytest.raises(ConfigError, match=r"^--stage-order: unknown stage 'wiki'"):
+    with pytest.raises(ConfigError, match=r"^--stage_order: unknown stage 'wiki'"):
         reorder_stages(config, ["wiki"])
     # the paper-size config reads colinglab/CLASS_IT from the hub: unreachable here -> one clear line
     monkeypatch.setenv("CLASSIT_BASE_MODEL", str(tmp_path))
-    assert main(["data", "build", str(REPO / "configs" / "classit_merged.yaml"), "--output", str(tmp_path / "b"),
+    assert main(["data", "build", str(REPO / "configs" / "classit_merged.yaml"), "--output_path", str(tmp_path / "b"),
                  "--source", "class_it_switchboard"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("classit-train: error: dataset 'colinglab/CLASS_IT' config 'switchboard' split 'train': "

@@ -63,7 +63,7 @@ def test_two_gloo_processes_match_one_process(tmp_path, tokenizer_dir):
     one = _run_in_process(config)
     path = write_config(tmp_path / "cfg.yaml", config)
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                "-m", "classit_train", "train", str(path), "--output-dir", str(tmp_path / "two"),
+                "-m", "classit_train", "train", str(path), "--output_path", str(tmp_path / "two"),
                 "--set", "training.per_device_train_batch_size=4"]
     proc = _run(torchrun)
     assert proc.returncode == 0, proc.stderr[-3000:]

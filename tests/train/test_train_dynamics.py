@@ -153,7 +153,7 @@ def test_two_processes_equal_one(tmp_path, tokenizer_dir):
     one = read_dynamics(_run(config) / DYNAMICS_FILE)
     path = write_config(tmp_path / "cfg.yaml", config)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "classit_train", "train", str(path), "--output-dir", str(tmp_path / "two"),
+               "-m", "classit_train", "train", str(path), "--output_path", str(tmp_path / "two"),
                "--set", "training.per_device_train_batch_size=4"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)

@@ -67,7 +67,7 @@ def test_one_trainer_per_output_folder(tmp_path, tokenizer_dir, capsys):
         assert main(["train", str(config)]) == 2
         line = capsys.readouterr().err.strip().splitlines()[-1]
         assert line == (f"classit-train: error: {out.resolve()}: another classit-train (pid {holder.pid}) is writing "
-                        "into this output folder; wait for it to finish or choose another --output-dir")
+                        "into this output folder; wait for it to finish or choose another --output_path")
     finally:
         holder.kill()
         holder.wait()
