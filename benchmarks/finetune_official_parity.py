@@ -114,7 +114,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
-            sys.path.insert(0, str(REPO / "tests"))
+            sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "tests" / "helpers")]
             from test_finetune_e2e import build_tiny_checkpoint
             from test_finetune_parity import build_gpt2_checkpoint
 

@@ -18,7 +18,7 @@ import torch
 
 from tiny_models import EVAL_DATA, build_checkpoint
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TASK_DIR = REPO / "task_yamls"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -18,8 +18,8 @@ import pytest
 
 from tiny_models import build_model, build_tokenizer
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "train"))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "helpers"))
 
 TASK = "classit_blimp_fast"  # 67 paradigms; with --limit 1 a checkpoint is scored in well under a second
 

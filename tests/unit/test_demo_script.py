@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = ["scripts/demo.sh", "scripts/ci_gate.sh", "scripts/quickstart.sh", ".ci/run", ".ci/compat.sh"]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 EVAL_DATA = (SHARED / "babylm_eval_2025").resolve()
 WIKI = SHARED / "corpora" / "simple_wiki" / "babylm_simple_wiki_dev_sample100k.train.gz"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from repo_paths import REPO, TASK_DIR  # noqa: F401  (test modules import REPO, TASK_DIR from conftest)
 from train_helpers import BABYLM_DEV, SWITCHBOARD, WIKI_DEV, tiny_config
 
 

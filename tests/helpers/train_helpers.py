@@ -19,7 +19,6 @@ BABYLM_DEV = sorted((CORPORA / "babylm_samples" / "train_600k").glob("*_dev.trai
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("CLASSIT_SHARED_DATA", str(SHARED))
 
 
 def tiny_config(output_dir: Path, tokenizer_dir: Path, **sections) -> dict:

@@ -19,7 +19,7 @@ from classit_tasks.finetune.schedule import build_optimizer, build_scheduler, lr
 from classit_tasks.finetune.tasks import TASKS, resolve_tasks
 from classit_tasks.finetune.train import heldout_split
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- protocol constants (spec "(Super)GLUE")
