@@ -1,5 +1,5 @@
-"""EWoK tasks: per-item parity with an independent BabyLM 2025 computation, the paper variant, groups, breakdowns,
-tie counting and data errors.
+"""EWoK tasks on the real data: per-item parity with an independent BabyLM 2025 computation, the paper variant,
+groups, breakdowns and tie counting. Data errors are unit tests (tests/unit/test_ewok_files.py).
 
 EWoK's terms forbid showing items in plain text: assertions here compare numbers and booleans only, and failure
 messages name documents by index, never by content.
@@ -7,7 +7,6 @@ messages name documents by index, never by content.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 
@@ -15,8 +14,7 @@ import pytest
 
 from zero_shot_helpers import FakeLM, evaluate, parity_run, reference_logprob, sample_logliks, task_manager
 
-from classit_tasks.tasks.data import ClassitDataError
-from classit_tasks.tasks.ewok import BREAKDOWN_CELLS, DOMAINS, load_ewok
+from classit_tasks.tasks.ewok import BREAKDOWN_CELLS, DOMAINS
 
 TOL = 1e-4  # float32 sums, batched vs unbatched
 
@@ -106,32 +104,6 @@ def test_breakdown_is_pooled_over_domains(fake_fast_run):
     assert breakdown["acc,none"] == pytest.approx(
         sum(results["classit_ewok_fast_" + d.replace("-", "_")]["acc,none"] for d in DOMAINS) / 11
     )  # equal domain sizes (100) make pooled == macro here
-
-
-def _write_plain_ewok(root, line):
-    folder = root / "ewok_filtered"
-    folder.mkdir(parents=True)
-    good = {k: "a b" for k in ("Context1", "Context2", "Target1", "Target2")}
-    good.update(Domain="physical-dynamics", ContextType="direct", ContextDiff="antonym", TargetDiff="concept swap")
-    lines = [json.dumps(good)] * 2 + [json.dumps(line(dict(good)))]
-    (folder / "physical-dynamics.jsonl").write_text("\n".join(lines) + "\n")
-    return folder / "physical-dynamics.jsonl"
-
-
-def test_plain_folder_and_malformed_line(tmp_path):
-    path = _write_plain_ewok(tmp_path, lambda r: {k: v for k, v in r.items() if k != "Target2"})
-    with pytest.raises(ClassitDataError) as err:
-        load_ewok("ewok_filtered", "physical-dynamics", data_dir=tmp_path, check_counts=False)
-    message = str(err.value)
-    assert "\n" not in message and f"{path}:3" in message and "Target2" in message
-
-
-def test_count_check(tmp_path):
-    _write_plain_ewok(tmp_path, lambda r: r)
-    with pytest.raises(ClassitDataError, match="3 items, the official release has 120"):
-        load_ewok("ewok_filtered", "physical-dynamics", data_dir=tmp_path)
-    split = load_ewok("ewok_filtered", "physical-dynamics", data_dir=tmp_path, check_counts="false")["test"]
-    assert len(split) == 3
 
 
 def test_groups_are_registered():
