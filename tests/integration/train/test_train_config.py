@@ -1,4 +1,5 @@
-"""Config and input errors are one line naming the field (or file:line); the CLI prints them without a traceback."""
+"""Config and input errors are one line naming the field (or file:line); the CLI prints them without a traceback.
+The errors that need no corpus and no tokenizer are unit tests (tests/unit/train/test_train_config_files.py)."""
 
 from __future__ import annotations
 
@@ -70,37 +71,3 @@ def test_cli_subprocess_exits_nonzero_without_traceback(tmp_path, tokenizer_dir)
     assert "Traceback" not in proc.stderr
 
 
-def test_invalid_yaml_names_the_line(tmp_path, capsys):
-    path = tmp_path / "bad.yaml"
-    path.write_text("output_dir: x\nstages: [\n  {name: a\n", encoding="utf-8")
-    assert main(["train", str(path)]) == 2
-    assert capsys.readouterr().err.startswith(f"classit-train: error: config: {path}:")
-
-
-def test_ready_configs_parse(monkeypatch):
-    """Every shipped config is valid (paths are resolved only when a run starts)."""
-    from classit_train import load_config
-
-    names = sorted(p.name for p in (REPO / "configs").glob("*.yaml"))
-    assert {"tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml"} <= set(names)
-    for name in names:
-        load_config(REPO / "configs" / name)
-    for name in ("tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml"):  # the demo's copies match
-        assert (REPO / "configs" / name).read_text() == (REPO / "classit_train" / "configs" / name).read_text()
-
-
-def test_stage_order_and_hub_config_errors(tmp_path, capsys, monkeypatch):
-    from classit_train import load_config
-    from classit_train.cli import reorder_stages
-
-    config = load_config(REPO / "configs" / "classit_sequential.yaml")
-    assert [s.name for s in reorder_stages(config, ["simple_wiki", "switchboard"]).stages] == ["simple_wiki", "switchboard"]
-    with pytest.raises(ConfigError, match=r"^--stage-order: unknown stage 'wiki'"):
-        reorder_stages(config, ["wiki"])
-    # the paper-size config reads colinglab/CLASS_IT from the hub: unreachable here -> one clear line
-    monkeypatch.setenv("CLASSIT_BASE_MODEL", str(tmp_path))
-    assert main(["data", "build", str(REPO / "configs" / "classit_merged.yaml"), "--output", str(tmp_path / "b"),
-                 "--source", "class_it_switchboard"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("classit-train: error: dataset 'colinglab/CLASS_IT' config 'switchboard' split 'train': "
-                          "could not be loaded") and err.count("\n") == 1

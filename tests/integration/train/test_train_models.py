@@ -1,22 +1,14 @@
-"""Model presets and tokenizers with and without BOS, end to end."""
+"""Tiny models and tokenizers with and without BOS, end to end, on the real corpora (the paper-size presets are
+unit tests: tests/unit/train/test_train_model_presets.py)."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
-from classit_train import PRESETS, build_model, count_parameters, parse_config, run_curriculum
+from classit_train import PRESETS, build_model, parse_config, run_curriculum
 from classit_train.checkpoint import read_state
 
 from train_helpers import tiny_config
-
-
-@pytest.mark.parametrize("preset, low, high", [("babylm-100m", 95e6, 100e6), ("babylm-140m", 135e6, 145e6)])
-def test_paper_presets_have_the_documented_size(preset, low, high):
-    with torch.device("meta"):
-        model = build_model(preset, vocab_size=16384)
-    assert low <= count_parameters(model) <= high
-    assert model.config.tie_word_embeddings and model.config.model_type == "llama"
 
 
 def test_build_model_fits_the_tokenizer(tokenizer, tokenizer_nobos):
