@@ -15,7 +15,7 @@ import pytest
 
 from classit_tasks.scoring.audit import run_audit
 from classit_tasks.cli import main
-from test_comps import OWN_ITEMS, write_comps
+from comps_files import OWN_ITEMS, write_comps
 from zero_shot_helpers import tiny_checkpoint
 
 SIZES = {"comps_base": 7, "comps_wugs": 7, "comps_wugs_dist-before": 7, "comps_wugs_dist-in-between": 7}

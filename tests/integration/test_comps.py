@@ -1,4 +1,5 @@
-"""COMPS: loader, validation, the 2025 scoring rule and the per-file macro average.
+"""COMPS on tiny checkpoints (whose tokenizers are trained on ../shared/data's corpora): the 2025 scoring rule and the
+per-file macro average. The loader and its validation are unit tests (tests/unit/test_comps_files.py).
 
 The COMPS files are not on this machine; every test writes small COMPS-format files of its own sentences.
 """
@@ -12,34 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from classit_tasks.tasks.comps import SUBTASKS, load_comps
-from classit_tasks.tasks.data import ClassitDataError
+from classit_tasks.tasks.comps import SUBTASKS
+from comps_files import OWN_ITEMS, SIZES, write_comps
 from zero_shot_helpers import _plain_model, classit_lm, sample_logliks
-
-# (acceptable prefix, unacceptable prefix, property phrase): the project's own sentences, not COMPS items.
-OWN_ITEMS = [
-    ("A robin", "A pebble", "can fly over the garden."),
-    ("A kettle", "A pillow", "can boil water."),
-    ("A violin", "A spoon", "has four strings."),
-    ("A dax is a type of owl. Therefore, a dax", "A wug is a type of chair. Therefore, a wug", "hunts at night."),
-    ("A lemon", "A brick", "tastes sour."),
-    ("A blicket is a kind of fish. Therefore, a blicket", "A fep is a kind of lamp. Therefore, a fep",
-     "breathes through gills."),
-    ("A dog", "A dog", "likes to run."),  # identical options: an exact tie
-]
-SIZES = {"comps_base": 7, "comps_wugs": 3, "comps_wugs_dist-before": 5, "comps_wugs_dist-in-between": 2}
-
-
-def write_comps(root: Path, sizes: dict[str, int] = SIZES, extra: dict | None = None) -> Path:
-    folder = root / "full_eval" / "comps"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stem, n in sizes.items():
-        with open(folder / f"{stem}.jsonl", "w", encoding="utf-8") as f:
-            for i in range(n):
-                a, b, p = OWN_ITEMS[i % len(OWN_ITEMS)]
-                f.write(json.dumps({"prefix_acceptable": a, "prefix_unacceptable": b, "property_phrase": p,
-                                    "id": i, **(extra or {})}) + "\n")
-    return root
 
 
 def reference_comps_score(kind: str, prefix: str, phrase: str) -> float:
@@ -107,52 +83,6 @@ def test_comps_not_evaluated_without_folder(tmp_path, one_thread):
     assert math.isnan(entry["acc,none"])
     assert entry["status,none"] == "not evaluated: comps/ not in the evaluation data"
     assert math.isnan(out["results"]["classit_comps"]["acc,none"])
-
-
-def test_comps_is_part_of_the_zero_shot_suite():
-    import yaml
-
-    from zero_shot_helpers import TASK_DIR
-
-    members = yaml.safe_load((TASK_DIR / "classit_zero_shot.yaml").read_text())["task"]
-    assert "classit_comps" in members
-    fast = yaml.safe_load((TASK_DIR / "classit_zero_shot_fast.yaml").read_text())["task"]
-    assert "classit_comps" not in fast  # the 2025 data has no COMPS fast set
-
-
-def test_comps_bad_input(tmp_path):
-    data = write_comps(tmp_path)
-    folder = data / "full_eval" / "comps"
-    docs = load_comps("comps_wugs", data_dir=data, check_counts=False)["test"]
-    assert [d["property_phrase"] for d in docs] == [p for _, _, p in OWN_ITEMS[:3]]
-    # official counts are checked by default
-    with pytest.raises(ClassitDataError, match=r"comps_base\.jsonl: 7 items, the official release has 49340"):
-        load_comps("comps_base", data_dir=data)
-    # a missing file of the four
-    (folder / "comps_wugs.jsonl").unlink()
-    with pytest.raises(ClassitDataError, match=r"comps_wugs\.jsonl: file not found"):
-        load_comps("comps_wugs", data_dir=data, check_counts=False, optional=True)
-    # a stray file the 2025 reader would have merged into wugs_dist_in_between
-    (folder / "comps_extra.jsonl").write_text("{}\n")
-    with pytest.raises(ClassitDataError, match=r"comps_extra\.jsonl: not a COMPS file"):
-        load_comps("comps_base", data_dir=data)
-    (folder / "comps_extra.jsonl").unlink()
-    # a line without a required field, and an empty one
-    path = folder / "comps_wugs_dist-before.jsonl"
-    lines = path.read_text().splitlines()
-    lines[2] = json.dumps({"prefix_acceptable": "A cat", "property_phrase": "purrs."})
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ClassitDataError, match=r"comps_wugs_dist-before\.jsonl:3: missing field 'prefix_unacceptable'"):
-        load_comps("comps_wugs_dist-before", data_dir=data, check_counts=False)
-    lines[2] = json.dumps({"prefix_acceptable": "A cat", "prefix_unacceptable": "A cup", "property_phrase": " "})
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ClassitDataError, match=r"comps_wugs_dist-before\.jsonl:3: field 'property_phrase' is empty"):
-        load_comps("comps_wugs_dist-before", data_dir=data, check_counts=False)
-    # without the optional flag a data folder lacking comps/ is an error too
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(ClassitDataError, match="dataset 'comps' not found"):
-        load_comps("comps_base", data_dir=empty)
 
 
 def test_classit_eval_refuses_a_comps_folder_missing_a_file(tmp_path, capsys):
