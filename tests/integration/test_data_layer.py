@@ -8,7 +8,7 @@ import shutil
 import pytest
 from tiny_models import EVAL_DATA
 
-from classit_tasks.tasks.data import ClassitDataError, extract_zip, find_dataset, read_jsonl, resolve_data_dir
+from classit_tasks.tasks.data import ClassitDataError, extract_zip, find_dataset, resolve_data_dir
 from classit_tasks.tasks.loaders import load_minimal_pairs
 
 
@@ -90,11 +90,6 @@ def test_item_count_is_checked(tmp_path):
     assert "49 items, the official release has 50" in one_line(err)
     docs = load_minimal_pairs("supplement_fast", "hypernym", data_dir=str(tmp_path), check_counts="false")
     assert len(docs["test"]) == 49
-
-
-def test_read_jsonl_types():
-    with pytest.raises(ClassitDataError):
-        read_jsonl(EVAL_DATA / "nope.jsonl")
 
 
 def test_password_zip_is_extracted_once_into_the_cache(tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
-"""Tiny models and tokenizers with and without BOS, end to end, on the real corpora (the paper-size presets are
-unit tests: tests/unit/train/test_train_model_presets.py)."""
+"""Tiny models and tokenizers with and without BOS, end to end, on the real corpora. The paper-size presets and
+tokenizer training on a written file are unit tests (tests/unit/train/test_train_model_presets.py,
+tests/unit/train/test_train_tokenizer_files.py)."""
 
 from __future__ import annotations
 
@@ -38,12 +39,3 @@ def test_no_bos_tokenizer_trains_and_saves(tmp_path, tokenizer_nobos_dir, one_th
     assert kept == ["checkpoint-2", "checkpoint-3"]  # save_total_limit rotation after the atomic rename
 
 
-def test_train_tokenizer_from_an_iterator(tmp_path):
-    from classit_train import train_tokenizer
-    from train_helpers import WIKI_DEV
-    from classit_train.tokenizer import iter_text_files
-
-    texts = iter_text_files([WIKI_DEV], words_per_chunk=200, max_words=20_000)
-    tok = train_tokenizer(texts=texts, vocab_size=400, add_bos=True, output_dir=tmp_path, show_progress=False)
-    assert len(tok) == 400 and tok("Switzerland")["input_ids"][0] == tok.bos_token_id
-    assert tok.decode(tok("a municipality of Switzerland")["input_ids"], skip_special_tokens=True) == "a municipality of Switzerland"
