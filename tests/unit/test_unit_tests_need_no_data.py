@@ -59,7 +59,8 @@ def problems(path: Path, fixtures: set[str], integration_modules: set[str]) -> l
         elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith(("usefixtures", "getfixturevalue")):
             names = {a.value for a in node.args if isinstance(a, ast.Constant)}
             if names & fixtures:
-                found.append(f"line {node.lineno}: uses the integration fixture(s) {', '.join(sorted(names & fixtures))}")
+                used = ", ".join(sorted(names & fixtures))
+                found.append(f"line {node.lineno}: uses the integration fixture(s) {used}")
     return found
 
 

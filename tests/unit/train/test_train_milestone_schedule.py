@@ -3,7 +3,9 @@ folders of real runs are in tests/integration/train/test_train_milestones.py."""
 
 from __future__ import annotations
 
-from classit_train.milestones import CheckpointsConfig, babylm_schedule, milestone_name, milestones, parse_milestone_name
+from classit_train.milestones import (
+    CheckpointsConfig, babylm_schedule, milestone_name, milestones, parse_milestone_name,
+)
 
 
 def test_babylm_schedule_names_and_scaling():

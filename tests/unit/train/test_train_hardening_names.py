@@ -1,5 +1,6 @@
 """Issue 15, silent wrong numbers in training configs: unknown keys at every depth (model.overrides and
-extra_args included) are refused with the closest valid names; non-finite numbers are refused."""
+extra_args included) are refused with the closest valid names; non-finite numbers are refused. Parsing a config
+reads no file: the tokenizer folder named in it need not exist."""
 
 from __future__ import annotations
 
@@ -22,16 +23,17 @@ from train_helpers import tiny_config
     ({"training": {"learning_rate": float("nan")}}, "training.learning_rate: expected a finite number, got nan"),
     ({"training": {"max_grad_norm": "inf"}}, "training.max_grad_norm: expected a finite number"),
 ])
-def test_unknown_names_at_every_depth(tmp_path, tokenizer_dir, change, message):
-    config = tiny_config(tmp_path / "out", tokenizer_dir, **change)
+def test_unknown_names_at_every_depth(tmp_path, change, message):
+    config = tiny_config(tmp_path / "out", tmp_path / "tokenizer", **change)
     with pytest.raises(ConfigError) as info:
         parse_config(config)
     assert str(info.value).startswith(message), str(info.value)
     assert "\n" not in str(info.value)
 
 
-def test_valid_overrides_and_extra_args_pass(tmp_path, tokenizer_dir):
-    config = tiny_config(tmp_path / "out", tokenizer_dir, model={"overrides": {"hidden_size": 32, "rope_theta": 5e5}},
+def test_valid_overrides_and_extra_args_pass(tmp_path):
+    config = tiny_config(tmp_path / "out", tmp_path / "tokenizer",
+                         model={"overrides": {"hidden_size": 32, "rope_theta": 5e5}},
                          training={"extra_args": {"label_smoothing_factor": 0.1}})
     parsed = parse_config(config)
     assert parsed.model.overrides["hidden_size"] == 32
