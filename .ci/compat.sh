@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI job: the OLDEST declared dependency versions installed together -- every `name>=X` floor of pyproject.toml
-# pinned to `name==X` -- then the unit tests, a short training and a short evaluation on them.
+# pinned to `name==X` -- then the whole test suite, a short training and a short evaluation on them.
 #   bash .ci/compat.sh [VENV_DIR]      (default: a fresh temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,7 @@ print("installed at the floors; python", sys.version.split()[0])
 PY
 pip install -q --force-reinstall --no-deps .   # the package as it is now (not a cached build)
 
-# The unit tests (the whole suite, on the floor versions; the task pack and tests read the checkout's files).
+# The whole test suite (unit and integration, on the floor versions; the task pack and tests read the checkout's files).
 python -m pytest -q -p no:cacheprovider tests
 
 # A short training (tokenizer -> tiny base -> merged/sequential) and a short evaluation, installed commands only.

@@ -12,7 +12,7 @@ from its ``--verbose`` output and the predictions from its ``predictions.json``.
 side by side and whether losses, metrics, best epoch and predictions are identical.
 
 Without ``--model`` a tiny checkpoint is built (``--tiny``: the 2-layer width-64 Llama with a BOS-adding tokenizer
-of tests/test_finetune_e2e.py, or the 2-layer GPT-2 with a no-BOS tokenizer of tests/test_finetune_parity.py). The official environment needs torch, transformers, scikit-learn, tqdm and wandb
+of tests/integration/test_finetune_e2e.py, or the 2-layer GPT-2 with a no-BOS tokenizer of tests/integration/test_finetune_parity.py). The official environment needs torch, transformers, scikit-learn, tqdm and wandb
 (imported unconditionally by its trainer); use the same torch and transformers versions as classit's, or the
 comparison measures library differences.
 """
@@ -114,7 +114,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
-            sys.path.insert(0, str(REPO / "tests"))
+            sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / "tests" / "helpers")]
             from test_finetune_e2e import build_tiny_checkpoint
             from test_finetune_parity import build_gpt2_checkpoint
 

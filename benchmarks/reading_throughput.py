@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # tiny_models: tokenizer training on the shared corpora
+sys.path.insert(0, str(REPO / "tests" / "helpers"))  # tiny_models: tokenizer training on the shared corpora
 
 
 def build_10m(out_dir: Path) -> Path:
