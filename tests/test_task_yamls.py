@@ -136,6 +136,20 @@ def test_no_generator_script_remains_in_the_task_tree():
     assert sorted(p.relative_to(TASK_DIR).as_posix() for p in TASK_DIR.rglob("*.py")) == ["__init__.py"]
 
 
+def test_every_leaf_task_belongs_to_exactly_one_family():
+    """The family modules list every leaf task the YAMLs define (no regex guessing for classit's own tasks)."""
+    from classit_tasks.tasks import families, glue
+
+    yaml_leaves = {c["task"] for c in _configs().values() if "group" not in c}
+    listed = [leaf for fam in families.families().values() for leaf in fam.leaves]
+    assert len(listed) == len(set(listed))  # no leaf in two families
+    finetune_only = {t.task_name for t in glue.TASKS.values()}  # fine-tuning results, not lm-eval tasks
+    assert set(listed) - finetune_only == yaml_leaves
+    assert families.family_of("classit_entity_tracking_fast_regular_3_ops").chance == 0.2
+    assert families.family_name("classit_supplement_fast_hypernym") == "supplement"
+    assert families.family_name("someone_elses_blimp_task") == "blimp"  # unknown names: guessed from the name
+
+
 def test_custom_dataset_notice_is_dropped_for_classit_tasks_only(caplog):
     """lm-eval's per-task "Custom kwargs…" warning (67 copies for classit_blimp) is filtered for classit's tasks."""
     import logging

@@ -281,8 +281,8 @@ def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
         meta = items.meta[0] if items is not None and items.meta else {}
         if family == "blimp":
             if "field" not in meta or "linguistics_term" not in meta:
-                paradigm = re.sub(r"^classit_blimp_(fast_)?", "", task)
-                if paradigm in blimp.PARADIGMS:
+                paradigm = blimp.paradigm_of(task)
+                if paradigm is not None:
                     field, term = blimp.PARADIGMS[paradigm]
                     meta = {"field": field, "linguistics_term": term}
             if "field" in meta:

@@ -159,6 +159,13 @@ def subgroup(kind: str, value: str, suffix: str = "") -> str:
     return f"classit_blimp{suffix}_{kind}_{slug(value)}"
 
 
+def paradigm_of(task: str) -> str | None:
+    """The paradigm of a BLiMP leaf task (full or fast set), else None."""
+    return _PARADIGM_OF.get(task)
+
+
+_PARADIGM_OF = {leaf(p, s): p for s in VARIANTS for p in PARADIGMS}
+
 FAMILY = Family(
     name="blimp",
     leaves=tuple(leaf(p, s) for s in VARIANTS for p in PARADIGMS),
