@@ -48,8 +48,8 @@ from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.stats import pearsonr
 
 from classit_tasks.report.errors import ReportInputError
+from classit_tasks.tasks.aoa import TASK  # the per-checkpoint task whose samples the fit reads
 
-TASK = "classit_aoa"
 SWEEP_FORMAT = "classit-sweep/1"
 FORMAT = "classit-aoa/1"
 APPROXIMATE_VOCAB = 300_000  # the 2025 "random chance" vocabulary

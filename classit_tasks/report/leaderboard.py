@@ -18,19 +18,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-# key -> (label, group, result names in order of preference (full set first), metric)
-TASKS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
-    "blimp": ("BLiMP", "nlp", ("classit_blimp", "classit_blimp_fast"), "acc"),
-    "blimp_supplement": ("BLiMP supplement", "nlp", ("classit_blimp_supplement", "classit_blimp_supplement_fast"), "acc"),
-    "ewok": ("EWoK", "nlp", ("classit_ewok", "classit_ewok_fast"), "acc"),
-    "entity_tracking": ("Entity tracking", "nlp", ("classit_entity_tracking", "classit_entity_tracking_fast"), "acc"),
-    "comps": ("COMPS", "nlp", ("classit_comps",), "acc"),
-    "glue": ("(Super)GLUE", "nlp", ("classit_glue",), "glue"),
-    "reading": ("Reading", "human", ("classit_reading",), "reading"),
-    "wug_adj": ("WUG adjective nominalization", "human", ("classit_wug_adj_nominalization",), "spearman"),
-    "wug_past": ("WUG past tense", "human", ("classit_wug_past_tense",), "spearman"),
-    "aoa": ("AoA", "human", (), "aoa"),
-}
+from classit_tasks.tasks import families as F
+
+
 GROUPS = {"nlp": "NLP", "human": "Human-likeness"}
 NOT_EVALUATED_NOTE = "not evaluated tasks count as 0 on the leaderboard"
 
@@ -110,7 +100,8 @@ def leaderboard(results: dict, extra_scores: dict[str, float] | None = None) -> 
     several runs: zero-shot and fine-tuning). ``extra_scores`` supplies scores computed elsewhere, by task key."""
     extra_scores = extra_scores or {}
     entries = []
-    for key, (label, group, names, metric) in TASKS.items():
+    # key -> (label, group, result names in order of preference (full set first), metric), from the family modules
+    for key, (label, group, names, metric) in F.leaderboard_tasks().items():
         entry = Entry(key, label, group, None)
         if key in extra_scores and extra_scores[key] is not None and math.isfinite(extra_scores[key]):
             entry.score, entry.source = float(extra_scores[key]), "given"

@@ -8,7 +8,6 @@ task's YAML ``metric_list`` (lm-eval aggregation names, or the ``!function`` the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -16,6 +15,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from classit_tasks.report import regression as R
+from classit_tasks.tasks import families as F
 from classit_tasks.report.stats import BatchFn
 
 
@@ -170,26 +170,27 @@ def chance_level(task: str, metric: str, n_options: int | None = None, majority:
     """The score of a random / trivial model on the metric's raw scale (before ×100), or None if unknown.
 
     Two-way choices (BLiMP, supplement, EWoK, WUG accuracy) 0.5; k-way choices 1/k (entity tracking: 5 options);
-    correlations and ΔR² 0; GLUE accuracy: the majority class share of the evaluated items when known.
+    correlations and ΔR² 0; GLUE accuracy: the majority class share of the evaluated items when known. Each family's
+    level is its module's ``FAMILY.chance`` (classit_tasks.tasks.families).
     """
     if metric in ("ties", "surprisal", "classit_hf_scored"):
         return None
     if metric in ("spearman", "mcc") or metric.startswith("r_") or scale(metric) == 1.0:
         return 0.0
-    if task.startswith("classit_glue") or task.startswith("glue"):
+    family = F.family_of(task)
+    name = family.name if family is not None else F.guess_family(task)
+    if name == "glue" or task.startswith("glue"):
         return majority if metric in ("acc", "score") else None
     if metric in ("acc", "acc_ties_half", "acc_norm", "score"):
         if n_options:
             return 1.0 / n_options
-        if "entity_tracking" in task:
-            return 0.2
-        return 0.5
+        if family is not None and family.chance is not None:
+            return family.chance
+        return F.family("entity_tracking").chance if "entity_tracking" in task else 0.5
     return None
 
 
 def leaf_family(task: str) -> str:
-    """Task family of a leaf task name, for chance levels and ability breakdowns."""
-    for family in ("blimp_supplement", "supplement", "blimp", "ewok", "entity_tracking", "wug", "reading", "glue"):
-        if re.search(rf"(^|_){family}(_|$)", task):
-            return "supplement" if family == "blimp_supplement" else family
-    return "other"
+    """Task family of a leaf task name, for chance levels and ability breakdowns: the family module that lists it
+    (classit_tasks.tasks.families), else a guess from the name."""
+    return F.family_name(task)

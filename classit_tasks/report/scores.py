@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +18,8 @@ from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.load import Run, TaskItems
+from classit_tasks.tasks import blimp
+from classit_tasks.tasks import families as F
 
 
 @dataclass
@@ -263,22 +264,6 @@ def table_rows(run: Run, settings: Settings, detail: bool = False, scorer: Score
 
 
 # --------------------------------------------------------------------------------------------------- abilities
-def _paradigm_table() -> dict[str, tuple[str, str]]:
-    """BLiMP paradigm -> (field, term), from task_yamls/blimp/_generate_configs.py (PARADIGMS)."""
-    try:
-        import importlib.util
-
-        from classit_tasks import task_dir
-
-        path = Path(task_dir()) / "blimp" / "_generate_configs.py"
-        spec = importlib.util.spec_from_file_location("_classit_blimp_configs", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return dict(module.PARADIGMS)
-    except Exception:  # noqa: BLE001
-        return {}
-
-
 def _norm(label: str) -> str:
     return re.sub(r"[/\-\s]+", "_", label)
 
@@ -286,7 +271,6 @@ def _norm(label: str) -> str:
 def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
     """(family, ability, leaf tasks): BLiMP fields and phenomena, supplement files, EWoK domains, entity-tracking
     operation counts, WUG / reading tasks and GLUE tasks, from the leaf tasks the run has."""
-    paradigms = None
     found: dict[tuple[str, str], list[str]] = {}
     leaves = [leaf for root in run.roots() for leaf in run.leaves(root)]
     for task in dict.fromkeys(leaves):
@@ -297,10 +281,10 @@ def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
         meta = items.meta[0] if items is not None and items.meta else {}
         if family == "blimp":
             if "field" not in meta or "linguistics_term" not in meta:
-                paradigms = paradigms if paradigms is not None else _paradigm_table()
-                paradigm = re.sub(r"^classit_blimp_(fast_)?", "", task)
-                if paradigm in paradigms:
-                    meta = {"field": paradigms[paradigm][0], "linguistics_term": paradigms[paradigm][1]}
+                paradigm = blimp.paradigm_of(task)
+                if paradigm is not None:
+                    field, term = blimp.PARADIGMS[paradigm]
+                    meta = {"field": field, "linguistics_term": term}
             if "field" in meta:
                 found.setdefault(("BLiMP field", _norm(str(meta["field"]))), []).append(task)
             if "linguistics_term" in meta:
@@ -308,10 +292,9 @@ def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
         elif family == "entity_tracking":
             match = re.search(r"_(\d+)_ops$", task)
             label = f"{match.group(1)} ops" if match else task
-            found.setdefault(("Entity tracking operations", label), []).append(task)
+            found.setdefault((F.family("entity_tracking").ability, label), []).append(task)
         else:
-            title = {"supplement": "BLiMP supplement", "ewok": "EWoK domain", "glue": "GLUE task", "wug": "WUG",
-                     "reading": "Reading"}.get(family, "Other")
+            title = (F.families()[family].ability if family in F.families() else "") or "Other"
             alias = run.results.get(task, {}).get("alias") or task
             found.setdefault((title, str(alias).strip()), []).append(task)
     return [(family, ability, tasks) for (family, ability), tasks in found.items()]

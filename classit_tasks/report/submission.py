@@ -41,11 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classit_tasks.tasks.comps import SUBTASKS as COMPS_SUBTASKS
-from classit_tasks.tasks.ewok import DOMAINS as EWOK_DOMAINS
-from classit_tasks.tasks.counts import (
-    AOA_CONTEXTS, BLIMP_FILTERED, COMPS, ENTITY_TRACKING_NUMOPS, EWOK_FILTERED, SUPPLEMENT_FILTERED, WUG,
-)
+from classit_tasks.tasks import aoa, blimp, comps, entity_tracking, ewok, glue, supplement, wug
 
 PROG = "classit-eval submit"
 FORMAT = "babylm-2025"
@@ -58,45 +54,49 @@ _SMALL = [f"chck_{i}M" for i in range(1, 10)] + [f"chck_{10 * i}M" for i in rang
 _OTHER = [f"chck_{i}M" for i in range(1, 10)] + [f"chck_{10 * i}M" for i in range(1, 10)] + [
     f"chck_{100 * i}M" for i in range(1, 11)]
 TRACK_REVISIONS = {"strict-small": _SMALL, "strict": _OTHER, "interaction": _OTHER}
-AOA_ITEMS = AOA_CONTEXTS  # collate_preds.py AOA_SIZE: (word, context) surprisals per checkpoint
-READING_ITEMS = 1726
-GLUE_SIZES = {"boolq": 1635, "mnli": 4908, "mrpc": 204, "multirc": 2424, "qqp": 20215, "rte": 139, "wsc": 52}
+AOA_ITEMS = aoa.AOA_CONTEXTS  # collate_preds.py AOA_SIZE: (word, context) surprisals per checkpoint
+GLUE_SIZES = glue.VALID_COUNTS
 PARTS = ("blimp", "blimp_supplement", "ewok", "entity_tracking", "wug_adj", "wug_past", "comps", "reading", "aoa",
          "glue")
 FAST_PARTS = ("blimp", "blimp_supplement", "ewok", "entity_tracking", "wug_adj", "wug_past", "reading")
 
 
-def _ewok_slug(domain: str) -> str:
-    return domain.replace("-", "_")
+def _reading_layout() -> dict[str, tuple[str, int]]:
+    from classit_tasks.tasks.reading import READING_ROWS, READING_TASK  # here: the reading module loads pandas
+
+    return {"reading": (READING_TASK, READING_ROWS)}
 
 
 # part -> {subtask (the 2025 UID) -> (classit leaf task, official item count)}
 def full_layout() -> dict[str, dict[str, tuple[str, int]]]:
+    wug_task = {name: (wug.leaf(name), count) for name, (count, _, _) in wug.TASKS.items()}
     return {
-        "blimp": {p: (f"classit_blimp_{p}", n) for p, n in BLIMP_FILTERED.items()},
-        "blimp_supplement": {s: (f"classit_supplement_{s}", n) for s, n in SUPPLEMENT_FILTERED.items()},
-        "ewok": {d: (f"classit_ewok_{_ewok_slug(d)}", EWOK_FILTERED[d]) for d in EWOK_DOMAINS},
-        "entity_tracking": {f"{f}_{k}_ops": (f"classit_entity_tracking_{f}_{k}_ops", n)
-                            for f, by_ops in ENTITY_TRACKING_NUMOPS.items() for k, n in by_ops.items()},
-        "wug_adj": {"wug_adj": ("classit_wug_adj_nominalization", WUG["wug_adj_nominalization"])},
-        "wug_past": {"wug_past": ("classit_wug_past_tense", WUG["wug_past_tense"])},
-        "comps": {sub: (f"classit_comps_{sub}", COMPS[stem]) for stem, sub in COMPS_SUBTASKS.items()},
-        "reading": {"reading": ("classit_reading", READING_ITEMS)},
+        "blimp": {p: (blimp.leaf(p), n) for p, n in blimp.COUNTS.items()},
+        "blimp_supplement": {s: (supplement.leaf(s), n) for s, n in supplement.COUNTS.items()},
+        "ewok": {d: (ewok.leaf(d), ewok.COUNTS[d]) for d in ewok.DOMAINS},
+        "entity_tracking": {f"{f}_{k}_ops": (entity_tracking.leaf(f, k), n)
+                            for f, by_ops in entity_tracking.COUNTS_BY_NUMOPS.items() for k, n in by_ops.items()},
+        "wug_adj": {"wug_adj": wug_task["wug_adj_nominalization"]},
+        "wug_past": {"wug_past": wug_task["wug_past_tense"]},
+        "comps": {sub: (comps.leaf(sub), comps.COUNTS[stem]) for stem, sub in comps.SUBTASKS.items()},
+        "reading": _reading_layout(),
     }
 
 
 def fast_layout() -> dict[str, dict[str, tuple[str, int]]]:
     """collate_preds.py FAST_SIZES: 200 / 50 / 100 items per BLiMP / supplement / EWoK subtask, the regular entity-
     tracking file by numops, and the full WUG and reading files."""
+    full = full_layout()
+    et = entity_tracking
     return {
-        "blimp": {p: (f"classit_blimp_fast_{p}", 200) for p in BLIMP_FILTERED},
-        "blimp_supplement": {s: (f"classit_supplement_fast_{s}", 50) for s in SUPPLEMENT_FILTERED},
-        "ewok": {d: (f"classit_ewok_fast_{_ewok_slug(d)}", 100) for d in EWOK_DOMAINS},
-        "entity_tracking": {f"regular_{k}_ops": (f"classit_entity_tracking_fast_regular_{k}_ops", n)
-                            for k, n in ENTITY_TRACKING_NUMOPS["regular"].items()},
-        "wug_adj": {"wug_adj": ("classit_wug_adj_nominalization", WUG["wug_adj_nominalization"])},
-        "wug_past": {"wug_past": ("classit_wug_past_tense", WUG["wug_past_tense"])},
-        "reading": {"reading": ("classit_reading", READING_ITEMS)},
+        "blimp": {p: (blimp.leaf(p, "_fast"), blimp.FAST_COUNT) for p in blimp.COUNTS},
+        "blimp_supplement": {s: (supplement.leaf(s, "_fast"), supplement.FAST_COUNT) for s in supplement.COUNTS},
+        "ewok": {d: (ewok.leaf(d, ewok.FAST_GROUP), ewok.FAST_COUNT) for d in ewok.DOMAINS},
+        "entity_tracking": {f"regular_{k}_ops": (et.leaf("regular", k, et.FAST_GROUP), n)
+                            for k, n in et.COUNTS_BY_NUMOPS["regular"].items()},
+        "wug_adj": full["wug_adj"],
+        "wug_past": full["wug_past"],
+        "reading": full["reading"],
     }
 
 

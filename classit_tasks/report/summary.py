@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 
 from classit_tasks.report import leaderboard
+from classit_tasks.tasks import families as F
+
 # Headline metric of a task or group, in order of preference. Task modules may add theirs.
 PRIMARY_METRICS = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
 # ("score" is the fine-tuning score: accuracy, F1 for MRPC/QQP; classit_glue is their mean.)
-# Metrics the tasks already report ×100 (the reading ΔR² scores, as the 2025 report prints them).
-ALREADY_PERCENT = {"eye_tracking", "self_paced_reading"}
 
 
 def headline(entry: dict) -> tuple[str, float] | None:
@@ -41,7 +41,7 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
     rows = []
     for root in roots:
         entry = results["results"].get(root, {})
-        expand = root.startswith("classit_zero_shot") or (not headline(entry) and "status,none" not in entry)
+        expand = root.startswith(F.SUITES) or (not headline(entry) and "status,none" not in entry)
         members = subtasks[root] if subtasks.get(root) and expand else [root]
         for name in members:
             entry = results["results"].get(name, {})
@@ -58,7 +58,8 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
             tie_total = int(sum(t for t in ties if isinstance(t, (int, float)))) if any(
                 isinstance(t, (int, float)) for t in ties
             ) else None
-            scale = 1.0 if found[0] in ALREADY_PERCENT else 100.0
+            # metrics the tasks already report ×100 (the reading ΔR² scores, as the 2025 report prints them)
+            scale = 1.0 if found[0] in F.percent_metrics() else 100.0
             rows.append((name, n, found[0], scale * found[1], tie_total))
     return rows
 

@@ -28,9 +28,24 @@ from pathlib import Path
 
 from classit_tasks.tasks.data import ClassitDataError, find_file
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.counts import AOA_CONTEXTS, AOA_WORDS
+from classit_tasks.tasks.family import Family
 
 AOA_FILE = "aoa/cdi_childes.json"
+# Official release (collate_preds.py AOA_SIZE): 8,005 (word, context) rows per checkpoint, from the 504 words of
+# aoa/cdi_childes.json (19 of them have no context).
+AOA_WORDS = 504
+AOA_CONTEXTS = 8_005
+TASK = "classit_aoa"
+FAMILY = Family(
+    name="aoa",
+    leaves=(TASK,),
+    metrics=("surprisal",),
+    chance=None,
+    expected_counts={"aoa": {"cdi_childes": AOA_CONTEXTS}},
+    ability="",  # not a per-run ability (a fit over a checkpoint series)
+    # a fit over a checkpoint series (classit-eval aoa), never a result name of one run
+    leaderboard={"aoa": ("AoA", "human", (), "aoa")},
+)
 
 
 def read_cdi_childes(path: str | Path, min_context: int = 0) -> list[dict]:

@@ -34,7 +34,7 @@ from typing import Sequence
 from classit_tasks.tasks.data import ClassitDataError, find_dataset, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag, load_records
 from classit_tasks.tasks.ranking import rank_item
-from classit_tasks.tasks.counts import COMPS
+from classit_tasks.tasks.family import Family
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,29 @@ SUBTASKS = {
     "comps_wugs_dist-before": "wugs_dist_before",
     "comps_wugs_dist-in-between": "wugs_dist_in_between",
 }
+# Item counts of the official 2025 release per file (collate_preds.py COMPS_SIZES, keyed there by subtask);
+# 49,340 + 3 x 13,896 = 91,028 pairs. No fast set.
+COUNTS = {"comps_base": 49340, "comps_wugs": 13896, "comps_wugs_dist-before": 13896, "comps_wugs_dist-in-between": 13896}
+EXPECTED_COUNTS = {DATASET: COUNTS}
+GROUP = "classit_comps"
+CHANCE = 0.5
+
+
+def leaf(subtask: str) -> str:
+    return f"{GROUP}_{subtask}"
+
+
+FAMILY = Family(
+    name="comps",
+    leaves=tuple(leaf(s) for s in SUBTASKS.values()),
+    metrics=("acc", "acc_ties_half", "ties", "status"),
+    chance=CHANCE,
+    expected_counts=EXPECTED_COUNTS,
+    ability="",  # the report's ability breakdown lists COMPS under "Other" (as before the family registry)
+    leaderboard={"comps": ("COMPS", "nlp", (GROUP,), "acc")},
+)
+
+assert sum(COUNTS.values()) == 91_028 and set(COUNTS) == set(SUBTASKS)
 COMPS_FIELDS = {"prefix_acceptable": str, "prefix_unacceptable": str, "property_phrase": str}
 PLACEHOLDER = "(not evaluated)"
 
@@ -79,7 +102,7 @@ def load_comps(subset: str, dataset: str = DATASET, data_dir=None, check_counts=
                 f"{folder / stray[0]}: not a COMPS file (the 2025 pipeline would score it as wugs_dist_in_between; "
                 "move it out of the folder or pass check_counts=false in --metadata)"
             )
-    records = load_records(dataset, subset, COMPS_FIELDS, data_dir, check_counts)
+    records = load_records(dataset, subset, COMPS_FIELDS, data_dir, check_counts, EXPECTED_COUNTS)
     keep = list(COMPS_FIELDS)
     return {"test": Docs([{**{k: r[k] for k in keep}, "not_evaluated": ""} for r in records])}
 
@@ -116,4 +139,4 @@ def count_present(values: Sequence[float | None]) -> int:
 
 
 def expected_total() -> int:
-    return sum(COMPS.values())
+    return sum(COUNTS.values())

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS
+from classit_tasks.tasks.family import Family
 from classit_tasks.tasks.text_files import open_utf8
 from classit_tasks.run_checks import warn_if_hf_differs
 
@@ -30,6 +30,45 @@ log = logging.getLogger(__name__)
 
 FILES = ("regular", "ambiref", "move_contents")
 NUMOPS = tuple(range(6))
+# Item counts of the official 2025 release per file (collate_preds.py ENTITY_TRACKING_SIZES) and per numops 0..5
+# (counted on the release files).
+COUNTS = {"regular": 3152, "ambiref": 3224, "move_contents": 3107}
+COUNTS_BY_NUMOPS = {
+    "regular": {0: 606, 1: 607, 2: 606, 3: 606, 4: 568, 5: 159},
+    "ambiref": {0: 607, 1: 607, 2: 604, 3: 604, 4: 615, 5: 187},
+    "move_contents": {0: 605, 1: 606, 2: 605, 3: 606, 4: 529, 5: 156},
+}
+EXPECTED_COUNTS = {
+    "entity_tracking": COUNTS,
+    # The BabyLM fast set (fast_eval/entity_tracking_fast/) holds regular.jsonl only, byte-identical to the full file.
+    "entity_tracking_fast": {"regular": COUNTS["regular"]},
+}
+GROUP = "classit_entity_tracking"
+FAST_GROUP = "classit_entity_tracking_fast"
+# group -> (data folder, fallback folder when absent (the fast file is the full one), files)
+VARIANTS = {
+    GROUP: ("entity_tracking", None, FILES),
+    FAST_GROUP: ("entity_tracking_fast", "entity_tracking", ("regular",)),
+}
+N_OPTIONS = 5
+CHANCE = 1 / N_OPTIONS
+
+
+def leaf(file: str, numops: int, group: str = GROUP) -> str:
+    return f"{group}_{file}_{numops}_ops"
+
+
+FAMILY = Family(
+    name="entity_tracking",
+    leaves=tuple(leaf(f, n, g) for g, (_, _, files) in VARIANTS.items() for f in files for n in NUMOPS),
+    metrics=("acc", "acc_ties_half", "ties"),
+    chance=CHANCE,
+    expected_counts=EXPECTED_COUNTS,
+    ability="Entity tracking operations",
+    leaderboard={"entity_tracking": ("Entity tracking", "nlp", (GROUP, FAST_GROUP), "acc")},
+)
+
+assert all(sum(by_ops.values()) == COUNTS[name] for name, by_ops in COUNTS_BY_NUMOPS.items())
 ENTITY_TRACKING_FIELDS = {"input_prefix": str, "options": list, "numops": int}
 
 
@@ -85,7 +124,7 @@ def load_entity_tracking(
     ]
     if _flag(check_counts):
         check_count(path, records, EXPECTED_COUNTS.get(used, {}).get(subset))
-        expected = ENTITY_TRACKING_NUMOPS.get(subset, {}).get(int(numops))
+        expected = COUNTS_BY_NUMOPS.get(subset, {}).get(int(numops))
         if expected is not None and len(selected) != expected:
             raise ClassitDataError(
                 f"{path}: {len(selected)} items with numops={numops}, the official release has {expected} "

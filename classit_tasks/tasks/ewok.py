@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from classit_tasks.tasks.family import Family
 from classit_tasks.tasks.loaders import Docs, load_records
 from classit_tasks.tasks.ranking import rank_item
 from classit_tasks.run_checks import warn_if_hf_differs
@@ -61,11 +62,60 @@ BREAKDOWN_CELLS = {
 }
 
 
+# Item counts of the official 2025 release (collate_preds.py EWOK_SIZES): 3,809 items, each written twice (as is
+# and with the contexts and targets swapped), 7,618 lines in 11 domain files. The fast set holds 100 lines per domain.
+COUNTS = {
+    "agent-properties": 2210, "social-relations": 1548, "physical-relations": 818, "material-dynamics": 770,
+    "physical-interactions": 556, "spatial-relations": 490, "social-properties": 328,
+    "quantitative-properties": 314, "social-interactions": 294, "material-properties": 170,
+    "physical-dynamics": 120,
+}
+FAST_COUNT = 100
+EXPECTED_COUNTS = {"ewok_filtered": COUNTS, "ewok_fast": {d: FAST_COUNT for d in COUNTS}}
+GROUP = "classit_ewok"
+FAST_GROUP = "classit_ewok_fast"
+# group -> (template, data folder, description, metrics its group averages)
+VARIANTS = {
+    "classit_ewok": ("_template_yaml", "ewok_filtered", "EWoK filtered, BabyLM 2025 definition (parity)",
+                     ("acc", "acc_ties_half")),
+    "classit_ewok_fast": ("_template_yaml", "ewok_fast", "EWoK fast set (100 lines per domain), 2025 definition",
+                          ("acc", "acc_ties_half")),
+    "classit_ewok_paper": ("_paper_template_yaml", "ewok_filtered", "EWoK filtered, EWoK-paper definition", ("acc",)),
+    "classit_ewok_paper_fast": ("_paper_template_yaml", "ewok_fast", "EWoK fast set, EWoK-paper definition",
+                                ("acc",)),
+}
+# 2025 breakdown tasks (accuracy per BREAKDOWN_CELLS, pooled over the domains; part of no average) -> data folder
+BREAKDOWN_TASKS = {"classit_ewok_breakdown": "ewok_filtered", "classit_ewok_fast_breakdown": "ewok_fast"}
+CHANCE = 0.5  # two targets, one correct
+
+
+def slug(domain: str) -> str:
+    """A domain as it appears in task names ("agent-properties" -> "agent_properties")."""
+    return domain.replace("-", "_")
+
+
+def leaf(domain: str, group: str = GROUP) -> str:
+    return f"{group}_{slug(domain)}"
+
+
+FAMILY = Family(
+    name="ewok",
+    leaves=tuple(leaf(d, g) for g in VARIANTS for d in DOMAINS) + tuple(BREAKDOWN_TASKS),
+    metrics=("acc", "acc_ties_half", "ties"),
+    chance=CHANCE,
+    expected_counts=EXPECTED_COUNTS,
+    ability="EWoK domain",
+    leaderboard={"ewok": ("EWoK", "nlp", (GROUP, FAST_GROUP), "acc")},
+)
+
+assert sum(COUNTS.values()) == 7_618 and set(COUNTS) == set(DOMAINS)
+
+
 def load_ewok(dataset: str, subset: str | None = None, data_dir=None, check_counts=True, **_) -> dict:
     """One domain file (``subset``) of ``dataset`` (ewok_filtered / ewok_fast), or all 11 pooled if no subset."""
     warn_if_hf_differs(dataset, has_context=True, metadata=_)
     subsets = [subset] if subset else list(DOMAINS)
-    records = [r for s in subsets for r in load_records(dataset, s, EWOK_FIELDS, data_dir, check_counts)]
+    records = [r for s in subsets for r in load_records(dataset, s, EWOK_FIELDS, data_dir, check_counts, EXPECTED_COUNTS)]
     keep = list(EWOK_FIELDS)  # drop any extra columns so pooled files always share one schema
     return {"test": Docs([{k: r[k] for k in keep} for r in records])}
 

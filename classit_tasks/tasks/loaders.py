@@ -7,14 +7,16 @@ lm-eval calls a loader as ``custom_dataset(**metadata, **dataset_kwargs)``: the 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, Mapping
 
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl
-from classit_tasks.tasks.counts import EXPECTED_COUNTS
+from classit_tasks.tasks import blimp, supplement
 from classit_tasks.run_checks import warn_if_hf_differs
 
 MINIMAL_PAIR_FIELDS = {"sentence_good": str, "sentence_bad": str}
 BLIMP_FIELDS = {**MINIMAL_PAIR_FIELDS, "field": str, "linguistics_term": str, "UID": str}
+# data folder -> {file stem: official items} of the minimal-pair families (BLiMP and the supplement)
+MINIMAL_PAIR_COUNTS = {**blimp.EXPECTED_COUNTS, **supplement.EXPECTED_COUNTS}
 
 
 class Docs(list):
@@ -39,8 +41,11 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
-def load_records(dataset: str, subset: str, required: dict, data_dir=None, check_counts=True) -> list[dict]:
-    """Validated records of ``<dataset>/<subset>.jsonl`` from the evaluation-data folder."""
+def load_records(
+    dataset: str, subset: str, required: dict, data_dir=None, check_counts=True, expected_counts: Mapping | None = None
+) -> list[dict]:
+    """Validated records of ``<dataset>/<subset>.jsonl`` from the evaluation-data folder; with ``check_counts`` its
+    length must be the family's official count (``expected_counts``: data folder -> {file stem: items})."""
     path = find_dataset(dataset, data_dir) / f"{subset}.jsonl"
     records = read_jsonl(path, required)
     for lineno, record in enumerate(records, start=1):
@@ -48,7 +53,7 @@ def load_records(dataset: str, subset: str, required: dict, data_dir=None, check
             if required[field] is str and not record[field].strip():
                 raise ClassitDataError(f"{path}:{lineno}: field '{field}' is empty")
     if _flag(check_counts):
-        check_count(path, records, EXPECTED_COUNTS.get(dataset, {}).get(subset))
+        check_count(path, records, (expected_counts or {}).get(dataset, {}).get(subset))
     return records
 
 
@@ -56,7 +61,7 @@ def load_minimal_pairs(dataset: str, subset: str, data_dir=None, check_counts=Tr
     """BLiMP-style minimal pairs (``sentence_good`` / ``sentence_bad``) as a ``test`` split."""
     warn_if_hf_differs(f"{dataset}/{subset}", has_context=False, metadata=_)
     required = BLIMP_FIELDS if dataset.startswith("blimp") else MINIMAL_PAIR_FIELDS
-    records = load_records(dataset, subset, required, data_dir, check_counts)
+    records = load_records(dataset, subset, required, data_dir, check_counts, MINIMAL_PAIR_COUNTS)
     return {"test": Docs(records)}
 
 

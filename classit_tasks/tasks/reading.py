@@ -35,6 +35,7 @@ from lm_eval.api.task import ConfigurableTask
 from classit_tasks import nonfinite
 from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError, find_file
+from classit_tasks.tasks.family import Family
 from classit_tasks.tasks.loaders import Docs
 from classit_tasks.scoring.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
 from classit_tasks.tasks.text_files import open_utf8
@@ -43,6 +44,13 @@ log = logging.getLogger(__name__)
 
 READING_FILE = "reading/reading_data.csv"
 READING_ROWS = 1726  # official release: 1,726 target words in 205 sentences
+# Family facts (classit_tasks.tasks.families): the leaderboard task and its variant; ΔR² scores are already x100.
+READING_TASK = "classit_reading"
+FAMILY = Family(
+    name="reading", leaves=(READING_TASK, "classit_reading_standard"), metrics=("eye_tracking", "self_paced_reading"),
+    chance=0.0, ability="Reading", leaderboard={"reading": ("Reading", "human", (READING_TASK,), "reading")},
+    percent_metrics=("eye_tracking", "self_paced_reading"),
+)
 
 TEXT_COLUMNS = ("item", "word", "prev_item", "prev_word")
 NUMERIC_COLUMNS = (

@@ -18,18 +18,46 @@ import logging
 import math
 from typing import Sequence
 
-import torch
-from scipy.stats import spearmanr
-
 from classit_tasks import nonfinite
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.counts import EXPECTED_COUNTS
+from classit_tasks.tasks.family import Family
 from classit_tasks.tasks.text_files import open_utf8
 from classit_tasks.run_checks import warn_if_hf_differs
 
 log = logging.getLogger(__name__)
 
+# task -> (item count of the official 2025 release (collate_preds.py WUG_SIZE, WUG_PAST_TENSE_SIZE), optional (the
+# hidden past-tense file is distributed separately: absent = not evaluated), YAML comment). Data folder and file
+# stem are the task name.
+TASKS = {
+    "wug_adj_nominalization": (
+        200, False, "WUG adjective nominalization (Hofmann et al., 2024): 200 nonce adjectives, -ity (option 0) vs -ness."),
+    "wug_past_tense": (
+        50, True, "WUG past tense (Weissweiler et al., 2023): 50 nonce verbs, a hidden BabyLM 2025 task distributed "
+        "separately."),
+}
+EXPECTED_COUNTS = {name: {name: count} for name, (count, _, _) in TASKS.items()}
+GROUP = "classit_wug"
+CHANCE = 0.5  # accuracy of two options (WUG reports Spearman's rho, whose chance level is 0)
+
+
+def leaf(name: str) -> str:
+    return f"classit_{name}"
+
+
+FAMILY = Family(
+    name="wug",
+    leaves=tuple(leaf(n) for n in TASKS),
+    metrics=("spearman", "status"),
+    chance=CHANCE,
+    expected_counts=EXPECTED_COUNTS,
+    ability="WUG",
+    leaderboard={
+        "wug_adj": ("WUG adjective nominalization", "human", (leaf("wug_adj_nominalization"),), "spearman"),
+        "wug_past": ("WUG past tense", "human", (leaf("wug_past_tense"),), "spearman"),
+    },
+)
 WUG_FIELDS = {"sentences": str, "ratio": (int, float, str)}
 PLACEHOLDER = "(not evaluated)"
 
@@ -93,6 +121,8 @@ def options(doc: dict) -> list[str]:
 
 def option0_probability(logliks: Sequence[float]) -> float:
     """p0 = softmax(scores)[0], in float32 like the 2025 code (torch.softmax over the stacked float32 sums)."""
+    import torch  # here, not at the top: the family's facts are read without torch (data check, reports)
+
     return float(torch.softmax(torch.tensor(list(logliks), dtype=torch.float32), dim=0)[0])
 
 
@@ -110,6 +140,8 @@ def spearman(items: Sequence[tuple[float, float] | None]) -> float:
     pairs = [item for item in items if item is not None]
     if not pairs or len(pairs) != len(items):
         return float("nan")
+    from scipy.stats import spearmanr
+
     p0, ratio = zip(*pairs)
     return float(spearmanr(p0, ratio)[0])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -147,8 +146,7 @@ def test_summary_for_wug_alone_and_reading_alone():
 
 # ---------------------------------------------------------------------------------------- BLiMP 2025 field view
 def test_blimp_field_view_2025_has_the_four_official_fields():
-    sys.path.insert(0, str(TASK_DIR / "blimp"))
-    from _generate_configs import PARADIGMS
+    from classit_tasks.tasks.blimp import PARADIGMS
 
     for suffix in ("", "_fast"):
         top = yaml.safe_load((TASK_DIR / "blimp" / f"_classit_blimp{suffix}_by_field_2025.yaml").read_text())

@@ -16,9 +16,10 @@ from scipy.stats import spearmanr
 
 from classit_tasks.cli import main
 from classit_tasks.tasks.data import find_dataset
-from classit_tasks.tasks.counts import (
-    BLIMP_FILTERED, ENTITY_TRACKING_NUMOPS, EWOK_FILTERED, SUPPLEMENT_FILTERED,
-)
+from classit_tasks.tasks.blimp import COUNTS as BLIMP_FILTERED
+from classit_tasks.tasks.entity_tracking import COUNTS_BY_NUMOPS as ENTITY_TRACKING_NUMOPS
+from classit_tasks.tasks.ewok import COUNTS as EWOK_FILTERED
+from classit_tasks.tasks.supplement import COUNTS as SUPPLEMENT_FILTERED
 from submit_scenario import ALLOW_MISSING, build_scenario, scenario_paths
 from tiny_models import EVAL_DATA
 
