@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import torch
 
+from classit_tasks.scoring.encoders import encode_babylm2025_word
 from classit_tasks.tasks import reading
 from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError
@@ -180,8 +181,9 @@ def classit_surprisals(kind: str, task: str, pairs: list[tuple[str, str]]) -> li
     from lm_eval.api.instance import Instance
 
     lm = classit_lm(kind)
+    doc = {"surprisal_rule": {"classit_reading": "babylm2025", "classit_reading_standard": "standard"}[task]}
     requests = [
-        Instance("loglikelihood", {}, pair, 0, metadata=(task, i, 1)) for i, pair in enumerate(pairs)
+        Instance("loglikelihood", doc, pair, 0, metadata=(task, i, 1)) for i, pair in enumerate(pairs)
     ]
     return [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
 
@@ -216,7 +218,7 @@ def test_surprisal_stays_finite_where_probabilities_underflow(one_thread):
         lm.model.get_output_embeddings().weight.mul_(400.0)
     rows = reading.read_reading_csv(READING_CSV)[:40]
     pairs = [(r["item"], r["word"]) for r in rows]
-    encoded = reading.encode_babylm2025_word(lm.tokenizer, pairs)
+    encoded = encode_babylm2025_word(lm.tokenizer, pairs)
     first = [seqs[0] for seqs in encoded]
     with torch.no_grad():
         probs = [
@@ -226,7 +228,8 @@ def test_surprisal_stays_finite_where_probabilities_underflow(one_thread):
     assert min(probs) == 0.0  # float32 underflow: -math.log(p) would raise
     from lm_eval.api.instance import Instance
 
-    requests = [Instance("loglikelihood", {}, p, 0, metadata=("classit_reading", i, 1)) for i, p in enumerate(pairs)]
+    doc = {"surprisal_rule": "babylm2025"}  # the request's document names its rule
+    requests = [Instance("loglikelihood", doc, p, 0, metadata=("classit_reading", i, 1)) for i, p in enumerate(pairs)]
     surprisal = [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
     assert all(math.isfinite(s) for s in surprisal) and max(surprisal) > 104  # beyond float32's smallest p
 

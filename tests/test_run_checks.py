@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO
 from tiny_models import EVAL_DATA
 
-from classit_tasks import run_checks
+from classit_tasks import harness, run_checks
+from classit_tasks.tasks import hf_rule
 from classit_tasks.scoring.cache_key import keyed_cache_path, model_identity
 from classit_tasks.cli import main
 
@@ -78,13 +79,26 @@ def test_chat_template_refused_on_classit_tasks(checkpoints, capsys):
                                                     ("wrap", False, False), ("wrap", True, True),
                                                     ("nobos", True, False)])
 def test_hf_rule_warning(checkpoints, kind, has_context, warns, caplog, monkeypatch):
-    monkeypatch.setattr(run_checks, "CLASSIT_MODELS", set())  # no classit-hf model built in this "run"
-    run_checks._WARNED.clear()
+    monkeypatch.setattr(hf_rule, "_WARNED", set())
+    metadata = {"pretrained": str(checkpoints[kind])}  # plain lm_eval: no model name in the metadata
     with caplog.at_level(logging.WARNING, logger="lm_eval.classit"):
-        line = run_checks.warn_if_hf_differs("blimp_fast/x", has_context, {"pretrained": str(checkpoints[kind])})
-        again = run_checks.warn_if_hf_differs("blimp_fast/y", has_context, {"pretrained": str(checkpoints[kind])})
+        for model in ("classit-hf", "classit"):  # classit-eval run / sweep name the model: silent
+            assert hf_rule.warn_if_hf_differs("blimp_fast/x", has_context, {**metadata, "model": model}) is None
+        line = hf_rule.warn_if_hf_differs("blimp_fast/x", has_context, metadata)
+        again = hf_rule.warn_if_hf_differs("blimp_fast/y", has_context, {**metadata, "model": "hf"})
     assert (line is not None) == warns and again is None  # one line per checkpoint and task kind
     assert len([r for r in caplog.records if r.name == "lm_eval.classit"]) == int(warns)
+
+
+def test_run_metadata(tmp_path):
+    """--data_dir and the model's name travel in lm-eval's task metadata; what the user gives wins."""
+    assert run_checks.run_metadata("classit-hf", None) == {"model": "classit-hf"}
+    assert run_checks.run_metadata("hf", tmp_path / ".") == {"model": "hf", "data_dir": str(tmp_path.resolve())}
+    from classit_tasks import task_dir
+
+    manager = harness.task_manager_class(task_dir(), {"model": "classit-hf", "data_dir": "a"})(
+        metadata={"data_dir": "b", "pretrained": "p"})
+    assert manager.metadata == {"model": "classit-hf", "data_dir": "b", "pretrained": "p"}
 
 
 def test_plain_lm_eval_warns_and_logging_works(checkpoints, tmp_path):
@@ -115,10 +129,10 @@ def test_logging_levels(monkeypatch):
     before = logger.level
     try:
         monkeypatch.delenv("LMEVAL_LOG_LEVEL", raising=False)
-        run_checks.setup_lm_eval_logging("debug")
+        harness.setup_lm_eval_logging("debug")
         assert logger.level == logging.DEBUG
         monkeypatch.setenv("LMEVAL_LOG_LEVEL", "ERROR")
-        run_checks.setup_lm_eval_logging("INFO")
+        harness.setup_lm_eval_logging("INFO")
         assert logger.level == logging.ERROR
     finally:
         logger.setLevel(before)

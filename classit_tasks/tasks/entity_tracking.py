@@ -24,7 +24,7 @@ from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset
 from classit_tasks.tasks.loaders import Docs, _flag
 from classit_tasks.tasks.counts import ENTITY_TRACKING_NUMOPS, EXPECTED_COUNTS
 from classit_tasks.text_files import open_utf8
-from classit_tasks.run_checks import warn_if_hf_differs
+from classit_tasks.tasks.hf_rule import warn_if_hf_differs
 
 log = logging.getLogger(__name__)
 
