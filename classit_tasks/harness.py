@@ -22,6 +22,7 @@ restores what it replaced.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sys
 from dataclasses import asdict
@@ -97,6 +98,23 @@ def json_default(value):
 
 
 # ------------------------------------------------------------------------------------------------------ logging
+class _QuietCustomDatasetNotice(logging.Filter):
+    """lm-eval logs a two-line "Custom kwargs can be passed to `--metadata`" warning for every task whose dataset
+    comes from a Python loader: 67 copies for classit_blimp. classit's loaders take their settings from
+    --metadata / CLASSIT_DATA_DIR as documented, so the notice is dropped for classit's own tasks only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("classit_") and "Custom kwargs can be passed to `--metadata`" in message)
+
+
+def quiet_custom_dataset_notice() -> None:
+    """Drop lm-eval's per-task "Custom kwargs" notice for classit's tasks (installed once, at import of classit)."""
+    logger = logging.getLogger("lm_eval.api.task")  # lm-eval 0.4.13: ConfigurableTask logs the notice here
+    if not any(isinstance(f, _QuietCustomDatasetNotice) for f in logger.filters):
+        logger.addFilter(_QuietCustomDatasetNotice())
+
+
 def setup_lm_eval_logging(verbosity: str | None) -> None:
     """lm-eval's logger at ``verbosity`` (default INFO; ``LMEVAL_LOG_LEVEL`` wins), with its handler, which
     lm-eval's ``__main__`` sets up and a direct call of its CLI class does not."""
@@ -133,7 +151,7 @@ def task_manager_class(task_root: Path, extra_metadata: dict | None = None):
     """lm-eval's TaskManager, indexing only classit's folder (plus any ``--include_path``): the stock one indexes
     ~14k YAMLs on every start. ``extra_metadata`` is added under the metadata lm-eval gives it (``model_args |
     --metadata``; those win), which lm-eval passes to every task's ``custom_dataset`` loader as keyword arguments."""
-    from lm_eval.tasks import TaskManager  # lm-eval 0.4.13: TaskManager(verbosity, include_path, include_defaults, metadata)
+    from lm_eval.tasks import TaskManager  # lm-eval 0.4.13: (verbosity, include_path, include_defaults, metadata)
 
     class ClassitTaskManager(TaskManager):
         def __init__(self, verbosity=None, include_path=None, include_defaults=True, metadata=None):
@@ -188,9 +206,9 @@ def classit_run_patches(evaluate_hook: Callable, task_root: Path, git_hash: Call
     """For one ``classit-eval run``: lm-eval's CLI calls ``evaluate_hook(original_simple_evaluate, *a, **kw)``
     instead of ``simple_evaluate``, builds classit's task manager (with ``metadata`` under the run's own, see
     :func:`task_manager_class`), and records ``git_hash()``; restored on exit, whatever happens."""
-    import lm_eval
-    import lm_eval.evaluator
-    import lm_eval.tasks
+    import lm_eval  # lm-eval 0.4.13: lm_eval.simple_evaluate, looked up by the CLI at call time
+    import lm_eval.evaluator  # lm-eval 0.4.13: evaluator.get_git_commit_hash
+    import lm_eval.tasks  # lm-eval 0.4.13: tasks.TaskManager
 
     original_evaluate = lm_eval.simple_evaluate  # lm-eval 0.4.13: the CLI imports it from lm_eval at call time
     original_manager = lm_eval.tasks.TaskManager  # lm-eval 0.4.13: EvaluatorConfig.process_tasks imports it then
@@ -240,8 +258,6 @@ def recorded_tracker_files(on_results: Callable[[Path, str], None],
                   for task, rows in (samples or {}).items()}
         results.update({"task_hashes": hashes})
         results.update(asdict(self.general_config_tracker))
-        import json
-
         text = json.dumps(results, indent=2, default=json_default, ensure_ascii=False)
         self.date_id = datetime.now().isoformat().replace(":", "-")  # lm-eval 0.4.13: the samples files reuse it
         folder, single_file = _output_folder(self)

@@ -7,6 +7,7 @@ procedure through pandas + statsmodels as the 2025 ``reading/run.py`` does it.
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 
@@ -299,3 +300,32 @@ def test_plain_hf_model_standard_agrees_and_parity_is_flagged(one_thread):
     got = [lls[0] for _, _, lls in samples]
     want = [reference_logprob("nobos", *args[0]) for _, args, _ in samples]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-4)
+
+
+def test_rule_comes_from_the_request_and_travels_with_the_response(one_thread):
+    """classit-hf reads each request's rule from its document (no task-name registry) and answers with a response
+    that carries the rule's name, through pickling (lm-eval's --use_cache); classit_hf_scored reads it back."""
+    import pickle
+
+    from lm_eval.api.instance import Instance
+
+    from classit_tasks.responses import RuleScored, rule_of
+    from classit_tasks.scoring.model import ClassitModelError
+
+    lm = classit_lm("nobos")
+    pair = ("The cat sat on the", "mat")
+    docs = [{"surprisal_rule": "babylm2025"}, {"surprisal_rule": "standard"}, {"sentence_good": "x"}]
+    requests = [Instance("loglikelihood", doc, pair, 0, metadata=("any_task_name", i, 1)) for i, doc in enumerate(docs)]
+    word, standard, default = lm.loglikelihood(requests, disable_tqdm=True)
+    assert (rule_of(word), rule_of(standard), rule_of(default)) == ("babylm2025", "standard", None)
+    assert type(default) is tuple and standard == default  # the standard rule is the default joint tokenization
+    assert word == tuple(word) and json.dumps([word]) == json.dumps([tuple(word)])  # samples files unchanged
+    again = pickle.loads(pickle.dumps(word))
+    assert isinstance(again, RuleScored) and again.rule == "babylm2025" and again == word
+    doc = {name: 1.0 for name in reading.NUMERIC_COLUMNS} | {"surprisal_rule": "babylm2025"}
+    assert reading.process_results(doc, [word])["classit_hf_scored"] == 1.0
+    assert reading.process_results(doc, [standard])["classit_hf_scored"] == 0.0  # scored with another rule
+    assert reading.process_results(doc, [tuple(word)])["classit_hf_scored"] == 0.0  # another model
+    bad = Instance("loglikelihood", {"surprisal_rule": "nope"}, pair, 0, metadata=("t", 7, 1))
+    with pytest.raises(ClassitModelError, match="t doc 7: unknown scoring rule surprisal_rule='nope'"):
+        lm.loglikelihood([bad], disable_tqdm=True)

@@ -149,3 +149,29 @@ def test_update_model_card(checkpoints, tmp_path, one_thread):
     assert card.startswith("# my model") and "none yet" not in card
     row = next(line for line in card.splitlines() if line.startswith(f"| {TASK} | acc |"))
     assert float(row.split("|")[3]) == pytest.approx(_acc(tmp_path / "out"), abs=1e-4)
+
+
+def test_classit_never_writes_its_user_switches():
+    """CLASSIT_DATA_DIR and CLASSIT_ALLOW_NAN are the user's defaults: classit's own code reads them, never sets
+    them (--data_dir travels in lm-eval's task metadata, --allow-nan as a classit-hf argument)."""
+    import ast
+
+    switches = {"CLASSIT_DATA_DIR", "CLASSIT_ALLOW_NAN", "DATA_DIR_ENV", "ENV"}
+
+    def names_switch(node) -> bool:
+        return (isinstance(node, ast.Constant) and node.value in switches) or (
+            isinstance(node, (ast.Name, ast.Attribute)) and getattr(node, "id", getattr(node, "attr", "")) in switches)
+
+    found = []
+    for package in ("classit_tasks", "classit_train"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del))
+                        and "environ" in ast.unparse(node.value) and names_switch(node.slice)):
+                    found.append(f"{path.name}:{node.lineno}")
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                      and node.func.attr in ("setdefault", "pop", "update", "putenv")
+                      and "environ" in ast.unparse(node.func.value) + node.func.attr
+                      and any(names_switch(a) for a in node.args)):
+                    found.append(f"{path.name}:{node.lineno}")
+    assert found == []

@@ -28,13 +28,7 @@ from tqdm import tqdm
 from classit_tasks import nonfinite
 from classit_tasks.responses import RuleScored
 from classit_tasks.scoring.distributed import adopt_data_parallel, prepare_data_parallel
-from classit_tasks.scoring.encoders import (  # noqa: F401 - ClassitModelError, _fastest_encoder: public here too
-    RULES,
-    ClassitModelError,
-    _fastest_encoder,
-    encode_babylm2025,
-    request_rule,
-)
+from classit_tasks.scoring.encoders import RULES, ClassitModelError, encode_babylm2025, request_rule
 from classit_tasks.scoring.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
 
 log = logging.getLogger(__name__)
