@@ -3,10 +3,10 @@
 lm-eval writes ``results_<time>.json`` first and then one ``samples_<task>_<time>.jsonl`` per task, each straight
 to its final name, and only logs a warning when a write fails (the run still exits 0). A full disk then leaves a
 valid results JSON beside a samples file cut mid-line; a kill during the writes leaves a results file that refers
-to missing samples. ``staged_results`` replaces the two writers of lm-eval's ``EvaluationTracker`` for the duration
-of a ``classit-eval run``: they only record what to write; ``ResultSet.commit`` then writes every file under a
-temporary name in its final folder (flushed and fsync'ed), renames the samples files into place and the results
-file last. So a results file exists only if every samples file it refers to does; any failure removes what this
+to missing samples. For the duration of a ``classit-eval run``, the two writers of lm-eval's ``EvaluationTracker``
+only record what to write in a :class:`ResultSet` (``harness.classit_run_patches``); ``ResultSet.commit`` then
+writes every file under a temporary name in its final folder (flushed and fsync'ed), renames the samples files
+into place and the results file last. So a results file exists only if every samples file it refers to does; any failure removes what this
 set wrote and raises ``ResultsWriteError`` naming the path and the reason; Ctrl-C does the same and re-raises.
 Temporary files left by a killed process (``.classit-tmp-<pid>-…``) are removed by the next commit in that folder.
 """
@@ -18,7 +18,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 TMP_PREFIX = ".classit-tmp-"
 
@@ -122,21 +122,3 @@ def remove_stale_temporaries(folder: Path) -> None:
             if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
                 with contextlib.suppress(OSError):
                     path.unlink()
-
-
-@contextlib.contextmanager
-def staged_results() -> Iterator[ResultSet]:
-    """Within the block, lm-eval's EvaluationTracker records its results and samples files in the yielded
-    ResultSet instead of writing them (runs that push to the Hugging Face Hub keep lm-eval's own writers)."""
-    from classit_tasks import harness
-
-    pending = ResultSet()
-
-    def on_results(path: Path, text: str) -> None:
-        pending.results = (path, text)
-
-    def on_samples(path: Path, rows: list[dict]) -> None:
-        pending.samples.append((path, rows))
-
-    with harness.recorded_tracker_files(on_results, on_samples):
-        yield pending

@@ -77,7 +77,7 @@ def check_checkpoint(model_args: dict) -> None:
 
 def run(argv: list[str]) -> int:
     from classit_tasks import harness, nonfinite, run_checks, task_dir
-    from classit_tasks.atomic_results import ResultsWriteError, staged_results
+    from classit_tasks.atomic_results import ResultSet, ResultsWriteError
     from classit_tasks.names import unknown_name
     from classit_tasks.report.summary import print_summary
     from classit_tasks.scoring.cache_key import keyed_cache_path
@@ -145,11 +145,11 @@ def run(argv: list[str]) -> int:
         captured["results"] = results
         return results
 
+    pending = ResultSet()  # results and samples files are written as one set, or not at all
     try:
-        with harness.classit_run_patches(evaluate, task_dir(), run_checks.quiet_git_hash, metadata):
-            with staged_results() as pending:  # results and samples files are written as one set, or not at all
-                args.func(args)
-            pending.commit()
+        with harness.classit_run_patches(evaluate, task_dir(), run_checks.quiet_git_hash, metadata, pending):
+            args.func(args)
+        pending.commit()
     except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError, ResultsWriteError) as err:
         return _fail(str(err))
     except ValueError as err:

@@ -15,8 +15,9 @@ Public extension API that other classit modules may import directly (:data:`PUBL
 
 Anything else (the CLI classes and their parser, ``simple_evaluate``/``evaluate``, the task manager and its index,
 the YAML loader, ``EvaluationTracker``'s writers, ``lm_eval.utils`` helpers, underscore attributes) is used here
-only. Patching of lm-eval's modules is confined to :func:`classit_run_patches`, one context manager that always
-restores what it replaced.
+only. Patching lm-eval is confined to this module: :func:`classit_run_patches` is the one context manager of a
+``classit-eval run`` (its CLI's ``simple_evaluate``, task manager and git hash, and the tracker's writers via
+:func:`recorded_tracker_files`); each restores what it replaced, whatever happens.
 """
 
 from __future__ import annotations
@@ -202,10 +203,12 @@ def run_parser(prog: str):
 
 @contextlib.contextmanager
 def classit_run_patches(evaluate_hook: Callable, task_root: Path, git_hash: Callable[[], str | None],
-                        metadata: dict | None = None) -> Iterator[None]:
+                        metadata: dict | None = None, results_sink=None) -> Iterator[None]:
     """For one ``classit-eval run``: lm-eval's CLI calls ``evaluate_hook(original_simple_evaluate, *a, **kw)``
     instead of ``simple_evaluate``, builds classit's task manager (with ``metadata`` under the run's own, see
-    :func:`task_manager_class`), and records ``git_hash()``; restored on exit, whatever happens."""
+    :func:`task_manager_class`), records ``git_hash()``, and, with a ``results_sink`` (an object with ``results``
+    and a ``samples`` list, e.g. ``atomic_results.ResultSet``), hands its result files to the sink instead of
+    writing them (:func:`recorded_tracker_files`). Everything is restored on exit, whatever happens."""
     import lm_eval  # lm-eval 0.4.13: lm_eval.simple_evaluate, looked up by the CLI at call time
     import lm_eval.evaluator  # lm-eval 0.4.13: evaluator.get_git_commit_hash
     import lm_eval.tasks  # lm-eval 0.4.13: tasks.TaskManager
@@ -217,11 +220,21 @@ def classit_run_patches(evaluate_hook: Callable, task_root: Path, git_hash: Call
     def evaluate(*a, **kw):
         return evaluate_hook(original_evaluate, *a, **kw)
 
+    def on_results(path: Path, text: str) -> None:
+        results_sink.results = (path, text)
+
+    def on_samples(path: Path, rows: list[dict]) -> None:
+        results_sink.samples.append((path, rows))
+
     lm_eval.simple_evaluate = evaluate
     lm_eval.tasks.TaskManager = task_manager_class(task_root, metadata)
     lm_eval.evaluator.get_git_commit_hash = git_hash
     try:
-        yield
+        if results_sink is None:
+            yield
+        else:
+            with recorded_tracker_files(on_results, on_samples):
+                yield
     finally:
         lm_eval.simple_evaluate = original_evaluate
         lm_eval.tasks.TaskManager = original_manager
