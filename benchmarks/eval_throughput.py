@@ -75,7 +75,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from collections import defaultdict
 sys.path.insert(0, sys.argv[3])
-from classit_tasks.scoring.model import encode_babylm2025
+from classit_tasks.scoring.encoders import encode_babylm2025
 strings = pickle.load(open(sys.argv[2], "rb"))
 tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
 model = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32).eval()

@@ -19,7 +19,6 @@ status 2, before any result file is written.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -76,35 +75,17 @@ def check_checkpoint(model_args: dict) -> None:
         )
 
 
-def _task_manager_class(task_root: Path):
-    """lm-eval's TaskManager, indexing only classit's folder (plus any --include_path)."""
-    from lm_eval.tasks import TaskManager
-
-    class ClassitTaskManager(TaskManager):
-        def __init__(self, verbosity=None, include_path=None, include_defaults=True, metadata=None):
-            paths = [task_root] + ([include_path] if isinstance(include_path, (str, Path)) else list(include_path or []))
-            super().__init__(verbosity, include_path=paths, include_defaults=False, metadata=metadata)
-
-    return ClassitTaskManager
-
-
 def run(argv: list[str]) -> int:
-    import lm_eval
-    import lm_eval.evaluator
-    import lm_eval.tasks
-    from lm_eval._cli.run import Run
-
-    from classit_tasks import run_checks, task_dir
-    from classit_tasks.scoring.cache_key import keyed_cache_path
-    from classit_tasks.tasks.data import ClassitDataError
-    from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitModelError
+    from classit_tasks import harness, nonfinite, run_checks, task_dir
+    from classit_tasks.atomic_results import ResultSet, ResultsWriteError
+    from classit_tasks.names import unknown_name
     from classit_tasks.report.summary import print_summary
+    from classit_tasks.scoring.cache_key import keyed_cache_path
+    from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitModelError
+    from classit_tasks.tasks.data import ClassitDataError
+    from classit_tasks.tasks.hf_rule import CLASSIT_MODEL_NAMES
 
-    parser = argparse.ArgumentParser(prog=PROG)
-    subparsers = parser.add_subparsers(dest="command")
-    run_cmd = Run.create(subparsers)
-    run_parser = run_cmd._parser
-    run_parser.prog = f"{PROG} run"
+    parser, run_parser = harness.run_parser(PROG)
     run_parser.add_argument(
         "--data_dir", default=None, metavar="<path>",
         help="BabyLM evaluation-data folder (default: $CLASSIT_DATA_DIR)",
@@ -123,57 +104,54 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(["run", *argv])
     if args.model is None:
         args.model = "classit-hf"
-    from lm_eval.api.registry import model_registry
-
-    from classit_tasks import nonfinite
-    from classit_tasks.names import unknown_name
-
-    if args.model not in model_registry.keys():
-        return _fail(f"--model: {unknown_name('model', args.model, model_registry.keys())}")
-    previous_allow_nan = os.environ.get(nonfinite.ENV)
-    if vars(args).pop("allow_nan"):
-        os.environ[nonfinite.ENV] = "1"  # for this run only, like CLASSIT_DATA_DIR below
-    nonfinite.reset()
-    if args.model == "classit-hf" and getattr(args, "batch_size", None) is None:
+    if args.model not in harness.model_names():
+        return _fail(f"--model: {unknown_name('model', args.model, harness.model_names())}")
+    allow_nan = vars(args).pop("allow_nan")
+    if allow_nan and args.model not in CLASSIT_MODEL_NAMES:
+        return _fail(f"--allow_nan is a classit-hf setting; with --model {args.model} set {nonfinite.ENV}=1 instead")
+    if args.model in CLASSIT_MODEL_NAMES and getattr(args, "batch_size", None) is None:
         args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
     limit = getattr(args, "limit", None)
     if limit is not None and float(limit) <= 0:
         return _fail(f"--limit {limit:g}: give a positive number of documents per task (or a fraction below 1)")
     data_dir = vars(args).pop("data_dir")
     update_card = vars(args).pop("update_model_card")
-    run_checks.setup_lm_eval_logging(getattr(args, "verbosity", None))
+    harness.setup_lm_eval_logging(getattr(args, "verbosity", None))
     if data_dir and not Path(data_dir).is_dir():
         return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    previous_data_dir = os.environ.get("CLASSIT_DATA_DIR")
-    if data_dir:  # for this run only (the loaders read it when lm-eval builds the tasks)
-        os.environ["CLASSIT_DATA_DIR"] = str(Path(data_dir).resolve())
+    # lm-eval hands model_args | --metadata to every task's custom_dataset loader: the data folder and the model's
+    # name reach classit's loaders that way (under what the user gave), not through the process environment.
+    metadata = run_checks.run_metadata(args.model, data_dir)
 
     captured: dict = {}
-    original_evaluate = lm_eval.simple_evaluate
 
-    def evaluate(*a, **kw):
+    def evaluate(simple_evaluate, *a, **kw):
         model_args = kw.get("model_args")
+        if allow_nan:  # classit-hf lets non-finite scores through, marked, and the metrics score them as wrong
+            model_args = kw["model_args"] = {**(harness.parse_args_string(model_args) if isinstance(model_args, str)
+                                                else model_args or {}), "allow_nan": True}
         if isinstance(model_args, dict):
             check_checkpoint(model_args)
-        run_checks.CLASSIT_MODELS.clear()  # this run's classit-hf model registers itself again
         refusal = run_checks.check_chat_template(kw.get("apply_chat_template"), kw.get("tasks"))
         if refusal:
             raise UsageError(refusal)
         if kw.get("use_cache"):  # lm-eval keys its cache by request only: add the model's identity (cache_key.py)
             kw["use_cache"] = keyed_cache_path(kw["use_cache"], kw.get("model") or "hf", model_args)
-        captured["results"] = original_evaluate(*a, **kw)
-        return captured["results"]
+        wanted_samples = kw.get("log_samples", True)
+        if allow_nan:  # the items scored as wrong are counted from the samples
+            kw["log_samples"] = True
+        results = simple_evaluate(*a, **kw)
+        if results is not None and allow_nan:
+            captured["nonfinite"] = nonfinite.items_in_samples(results.get("samples") or {})
+            if not wanted_samples:
+                results.pop("samples", None)
+        captured["results"] = results
+        return results
 
-    original_manager = lm_eval.tasks.TaskManager
-    original_git_hash = lm_eval.evaluator.get_git_commit_hash
-    lm_eval.simple_evaluate = evaluate
-    lm_eval.evaluator.get_git_commit_hash = run_checks.quiet_git_hash  # no "fatal: not a git repository"
-    lm_eval.tasks.TaskManager = _task_manager_class(task_dir())
-    from classit_tasks.atomic_results import ResultsWriteError, staged_results
-
+    pending = ResultSet()  # results and samples files are written as one set, or not at all
     try:
-        with staged_results() as pending:  # results and samples files are written as one set, or not at all
+        with harness.classit_run_patches(evaluate, task_dir(), run_checks.quiet_git_hash, metadata, pending):
             args.func(args)
         pending.commit()
     except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError, ResultsWriteError) as err:
@@ -182,36 +160,23 @@ def run(argv: list[str]) -> int:
         if str(err).startswith("Tasks not found"):
             return _fail(f"{err} (see `{PROG} ls`)")
         raise
-    finally:
-        if previous_allow_nan is None:
-            os.environ.pop(nonfinite.ENV, None)
-        lm_eval.simple_evaluate = original_evaluate
-        lm_eval.tasks.TaskManager = original_manager
-        lm_eval.evaluator.get_git_commit_hash = original_git_hash
-        if previous_data_dir is None:
-            os.environ.pop("CLASSIT_DATA_DIR", None)
-        else:
-            os.environ["CLASSIT_DATA_DIR"] = previous_data_dir
     if captured.get("results"):
         print_summary(captured["results"])
         if update_card:
             from classit_tasks.report.model_card import update_from_results
 
             print(update_from_results(captured["results"]))
-    if nonfinite.scored_as_wrong():
-        wrong = nonfinite.scored_as_wrong()
+    wrong = captured.get("nonfinite")
+    if wrong:
         print(f"{PROG}: warning: {len(wrong)} item(s) had non-finite scores and were scored as wrong "
-              f"(--allow-nan), e.g. {wrong[0]}", file=sys.stderr)
+              f"(--allow_nan), e.g. {wrong[0]}", file=sys.stderr)
     return 0
 
 
 def list_tasks() -> int:
-    from lm_eval.tasks import TaskManager
+    from classit_tasks import harness, task_dir
 
-    from classit_tasks import task_dir
-
-    tm = TaskManager(include_path=str(task_dir()), include_defaults=False)
-    print(tm.list_all_tasks())
+    print(harness.list_tasks(task_dir()))
     return 0
 
 

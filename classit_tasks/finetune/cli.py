@@ -83,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_model_args(text: str) -> dict:
-    from lm_eval.utils import simple_parse_args_string
+    from classit_tasks.harness import parse_args_string
 
-    args = simple_parse_args_string(text)
+    args = parse_args_string(text)
     unknown = sorted(set(args) - MODEL_ARGS)
     if unknown:
         raise ValueError(f"--model_args: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(MODEL_ARGS))})")
@@ -247,10 +247,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output_path:
         path = R.write(args.output_path, result, samples)
         print(f"results written to {path}")
-    from lm_eval.utils import make_table
+    from classit_tasks.harness import results_table
 
-    print(make_table(result))
-    print(make_table(result, "groups"))
+    print(results_table(result))
+    print(results_table(result, "groups"))
     table = seed_table(result)
     if table:
         print(table)

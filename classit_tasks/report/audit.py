@@ -98,7 +98,7 @@ def ranking_tasks(results: ResultSet, configs: dict[str, dict]) -> list[str]:
 
 class Float64Scorer:
     """Summed log-probabilities of (context, continuation) pairs in float64, one sequence per forward pass, with the
-    tokens classit-hf scores (``classit_tasks.scoring.model.encode_babylm2025``)."""
+    tokens classit-hf scores (``classit_tasks.scoring.encoders.encode_babylm2025``)."""
 
     def __init__(self, pretrained: str, device: str = "cpu"):
         import torch
@@ -110,7 +110,7 @@ class Float64Scorer:
         self.model = AutoModelForCausalLM.from_pretrained(pretrained, dtype=torch.float64).to(device).eval()
 
     def __call__(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        from classit_tasks.scoring.model import encode_babylm2025
+        from classit_tasks.scoring.encoders import encode_babylm2025
 
         torch = self.torch
         out = []

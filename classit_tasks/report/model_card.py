@@ -90,9 +90,9 @@ def update_from_results(results: dict) -> str:
     """Update the card of the evaluated checkpoint; returns the line to print (what happened)."""
     model_args = (results.get("config") or {}).get("model_args") or {}
     if isinstance(model_args, str):
-        from lm_eval.utils import simple_parse_args_string
+        from classit_tasks.harness import parse_args_string
 
-        model_args = simple_parse_args_string(model_args)
+        model_args = parse_args_string(model_args)
     pretrained = model_args.get("pretrained")
     if not pretrained or not Path(str(pretrained)).expanduser().is_dir():
         return f"--update_model_card: {pretrained or 'the model'} is not a local folder; no model card written"

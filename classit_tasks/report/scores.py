@@ -61,23 +61,20 @@ class Score:
 # ------------------------------------------------------------------------------------------- aggregation lookup
 @functools.lru_cache(maxsize=1)
 def _task_manager():
-    from lm_eval.tasks import TaskManager
+    from classit_tasks import harness, task_dir
 
-    from classit_tasks import task_dir
-
-    return TaskManager(include_path=str(task_dir()), include_defaults=False)
+    return harness.task_manager(task_dir())
 
 
 def _yaml_aggregation(task: str, metric: str):
     """The aggregation a classit task's YAML declares for a metric (a name or a resolved ``!function``)."""
     try:
-        from lm_eval.tasks._yaml_loader import load_yaml
+        from classit_tasks import harness
 
-        entry = _task_manager().task_index.get(task)
-        if entry is None or entry.yaml_path is None:
-            return None
-        cfg = load_yaml(entry.yaml_path)
+        cfg = harness.task_yaml(_task_manager(), task)
     except Exception:  # noqa: BLE001 - an unreadable YAML just means "unknown"
+        return None
+    if cfg is None:
         return None
     for item in cfg.get("metric_list") or []:
         if item.get("metric") == metric:
@@ -120,9 +117,9 @@ def aggregation_for(run: Run, task: str, metric: str, values: np.ndarray) -> M.A
         return M.from_callable(f"{getattr(found, '__module__', '')}.{getattr(found, '__name__', metric)}", found)
     if isinstance(found, str):
         try:
-            from lm_eval.api.registry import get_aggregation
+            from classit_tasks import harness
 
-            return M.from_callable(found, get_aggregation(found))
+            return M.from_callable(found, harness.aggregation(found))
         except Exception:  # noqa: BLE001
             pass
     if values.dtype != object and values.ndim == 1:

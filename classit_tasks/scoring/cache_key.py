@@ -25,9 +25,9 @@ CHUNK = 1 << 20
 
 def _model_class(model: str) -> str:
     try:
-        from lm_eval.api.registry import get_model
+        from classit_tasks.harness import model_class
 
-        cls = get_model(model)
+        cls = model_class(model)
         return f"{cls.__module__}.{cls.__qualname__}"
     except Exception:  # noqa: BLE001 - an unknown name fails later, in lm-eval, with its own message
         return model
@@ -52,9 +52,9 @@ def folder_digest(folder: str | Path) -> str:
 def model_identity(model: str, model_args: dict[str, Any] | str | None) -> dict[str, Any]:
     """What defines the scores a model gives: name, class, arguments, and the checkpoint's content."""
     if isinstance(model_args, str):
-        from lm_eval.utils import simple_parse_args_string
+        from classit_tasks.harness import parse_args_string
 
-        model_args = simple_parse_args_string(model_args)
+        model_args = parse_args_string(model_args)
     args = {k: str(v) for k, v in sorted((model_args or {}).items()) if k not in NEUTRAL_ARGS}
     identity: dict[str, Any] = {"model": model, "class": _model_class(model), "args": args}
     for key in ("pretrained", "tokenizer", "peft"):

@@ -32,15 +32,16 @@ def prepare_data_parallel(kwargs: dict) -> None:
 
 def adopt_data_parallel(lm) -> None:
     """Give ``lm`` (an HFLM) the launcher's rank and world size when HFLM did not (no GPUs / one GPU)."""
-    if getattr(lm, "_world_size", 1) > 1 or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    if lm.world_size > 1 or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return
     from accelerate import Accelerator
+
+    from classit_tasks.harness import adopt_process_group
 
     accelerator = Accelerator()  # the process group the launcher set up (shared state)
     if accelerator.num_processes <= 1:
         return
-    lm.accelerator = accelerator
     # The global process index (HFLM uses the node-local one, which is the same on a single node).
-    lm._rank, lm._world_size = accelerator.process_index, accelerator.num_processes
-    if lm._rank == 0:
-        log.info("classit-hf: data-parallel over %d processes (%s)", lm._world_size, accelerator.distributed_type)
+    adopt_process_group(lm, accelerator)
+    if lm.rank == 0:
+        log.info("classit-hf: data-parallel over %d processes (%s)", lm.world_size, accelerator.distributed_type)

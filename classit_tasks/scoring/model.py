@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import torch
 from lm_eval.api.registry import register_model
@@ -26,82 +26,29 @@ from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
 from classit_tasks import nonfinite
+from classit_tasks.responses import RuleScored
 from classit_tasks.scoring.distributed import adopt_data_parallel, prepare_data_parallel
+from classit_tasks.scoring.encoders import RULES, ClassitModelError, encode_babylm2025, request_rule
 from classit_tasks.scoring.prefix_rows import Encoded, Row, batch_targets, batch_tensors, pack_rows
-from classit_tasks.run_checks import CLASSIT_MODELS
 
 log = logging.getLogger(__name__)
 
-# Task name -> request encoder, for tasks whose parity rule is not "tokenize context + continuation once"
-# (e.g. the 2025 reading-time surprisal). An encoder maps (tokenizer, [(context, continuation), ...]) to one list
-# of Encoded per request; the request's log-likelihood is the sum of their scores. Task modules register here.
-REQUEST_ENCODERS: dict[str, Callable] = {}
-
-
-def register_request_encoder(task_name: str, encoder: Callable) -> None:
-    REQUEST_ENCODERS[task_name] = encoder
-
-
 # Vocabulary-wide tensors are computed for at most this many elements at a time (32 MB in float32).
 HEAD_ELEMENTS = 8 * 1024 * 1024
-ENCODE_CHUNK = 4096  # strings per tokenizer call
 DEFAULT_BATCH_ROWS = 64  # rows per forward pass when lm-eval's batch size is not an integer (positions are capped too)
-
-
-class ClassitModelError(ValueError):
-    """A request the model cannot score faithfully (one-line message)."""
 
 
 @dataclass
 class Prepared:
     """Requests tokenized and packed into rows: everything scoring needs except the weights."""
 
-    request_keys: list[tuple]  # one (encoder, (context, continuation)) per request, in request order
+    request_keys: list[tuple]  # one (rule name or None, (context, continuation)) per request, in request order
     keys: list[tuple]  # the distinct request keys, in first-seen order
     n_parts: list[int]  # sequences per distinct key (their log-likelihoods are summed)
     rows: list[Row]
     n_sequences: int
     longest: dict[tuple, int]  # longest sequence (tokens) per distinct key, for the context-window check
     origins: list[tuple[str, int]]  # (task name, doc id) per request, for error messages
-
-
-def encode_babylm2025(tokenizer, strings: Sequence[tuple[str, str]]) -> list[Encoded]:
-    """Tokenize ``context + continuation`` once and mark the continuation's tokens (BabyLM 2025 rule)."""
-    out = []
-    encode = None
-    for start in range(0, len(strings), ENCODE_CHUNK):  # chunks keep the tokenizer's offset lists small
-        part = strings[start : start + ENCODE_CHUNK]
-        fulls = [ctx + cont for ctx, cont in part]
-        encode = encode or _fastest_encoder(tokenizer, fulls[:32])
-        for (ctx, cont), full, (ids, offsets) in zip(part, fulls, encode(fulls)):
-            start_char = len(full) - len(cont) + (offsets[0][0] if offsets else 0)
-            scored = [end > start_char for _, end in offsets[1:]]
-            out.append(Encoded(list(ids), scored))
-    return out
-
-
-def _fastest_encoder(tokenizer, sample: list[str]) -> Callable:
-    """texts -> (ids, offsets) pairs: the Rust backend's ``encode_batch`` if it gives exactly what calling the
-    tokenizer gives on ``sample`` (it skips transformers' per-sequence Python conversion), else the tokenizer."""
-
-    def via_tokenizer(texts):
-        batch = tokenizer(texts, return_offsets_mapping=True)
-        return zip(batch["input_ids"], batch["offset_mapping"])
-
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None:
-        return via_tokenizer
-
-    def via_backend(texts):
-        return ((e.ids, e.offsets) for e in backend.encode_batch(texts, add_special_tokens=True))
-
-    def same(encode):
-        return [(list(ids), [tuple(o) for o in offsets]) for ids, offsets in encode(sample)]
-
-    try:
-        return via_backend if same(via_backend) == same(via_tokenizer) else via_tokenizer
-    except Exception:  # noqa: BLE001 - a backend that does not take these arguments
-        return via_tokenizer
 
 
 # Keyword arguments HFLM forwards to ``from_pretrained`` (its **kwargs) that classit-hf accepts in --model_args.
@@ -156,12 +103,16 @@ class ClassitLM(HFLM):
     larger batches are no faster and only raise peak memory, 32768 on an accelerator),
     ``prefix_sharing`` (default true: sequences are packed into prefix-trie rows of at most ``max_row_tokens``
     positions, default 128, so shared prefixes are computed once; false scores every sequence alone).
-    ``dtype`` defaults to float32, as in the 2025 pipeline.
+    ``dtype`` defaults to float32, as in the 2025 pipeline. ``allow_nan`` (default: ``$CLASSIT_ALLOW_NAN``): a
+    non-finite log-likelihood is returned marked as allowed (``nonfinite.AllowedNonFinite``) instead of stopping.
+
+    A request whose document names a scoring rule (``surprisal_rule``, see ``scoring.encoders.RULES``) is scored
+    with that rule and answered with a ``responses.RuleScored`` carrying the rule's name.
     """
 
     def __init__(
         self, pretrained="gpt2", max_tokens_per_batch: int | None = None, max_row_tokens: int = 128, prefix_sharing=True,
-        **kwargs,
+        allow_nan=None, **kwargs,
     ):
         check_model_args({**kwargs, "max_tokens_per_batch": max_tokens_per_batch, "max_row_tokens": max_row_tokens})
         kwargs.setdefault("dtype", "float32")
@@ -180,7 +131,6 @@ class ClassitLM(HFLM):
         check_max_length(self.model.config, kwargs.get("max_length"), pretrained)
         if data_parallel:
             adopt_data_parallel(self)  # also data-parallel on CPU (gloo) under accelerate launch / torchrun
-        CLASSIT_MODELS.add(str(pretrained))  # the task loaders' hf-rule check (run_checks.py) stays silent for it
         if not getattr(self.tokenizer, "is_fast", False):
             raise ClassitModelError(
                 f"{pretrained}: classit-hf needs a fast (Rust) tokenizer for character offsets, "
@@ -192,6 +142,8 @@ class ClassitLM(HFLM):
         self.max_row_tokens = int(max_row_tokens)
         self._backbone, self._head = self._split_head()
         self.prefix_sharing = str(prefix_sharing).lower() not in {"false", "0", "no"} and self._tree_rows_work()
+        # Non-finite log-likelihoods: stop (default) or let them through marked (classit_tasks.nonfinite)
+        self.allow_nan = nonfinite.allowed() if allow_nan is None else str(allow_nan).lower() in {"true", "1", "yes"}
 
     # ----------------------------------------------------------------------------------------------------------
     def _split_head(self):
@@ -256,22 +208,22 @@ class ClassitLM(HFLM):
         return self.score_prepared(self.prepare_requests(requests), disable_tqdm=disable_tqdm)
 
     def prepare_requests(self, requests) -> Prepared:
-        """Tokenize the requests (BabyLM 2025 rule, or the task's registered encoder) and pack them into rows.
+        """Tokenize the requests (each with the rule its document names, default BabyLM 2025) and pack them into rows.
 
         Depends on the tokenizer and the row settings only, not on the weights: ``classit-eval sweep`` keeps the
         result and scores it again with every checkpoint that shares the tokenizer.
         """
-        # One key per request: (task rule, (context, continuation)); distinct keys are scored once.
-        request_keys = [(REQUEST_ENCODERS.get(req.task_name), tuple(req.args)) for req in requests]
+        # One key per request: (rule, (context, continuation)); distinct keys are scored once.
+        request_keys = [(request_rule(req), tuple(req.args)) for req in requests]
         keys = list(dict.fromkeys(request_keys))
         parts: dict[tuple, list[Encoded]] = {}
-        for encoder in dict.fromkeys(enc for enc, _ in keys):
-            mine = [pair for enc, pair in keys if enc is encoder]
-            if encoder is None:
+        for rule in dict.fromkeys(rule for rule, _ in keys):
+            mine = [pair for r, pair in keys if r == rule]
+            if rule is None:
                 encoded = [[e] for e in encode_babylm2025(self.tokenizer, mine)]
             else:
-                encoded = encoder(self.tokenizer, mine)
-            parts.update({(encoder, pair): seqs for pair, seqs in zip(mine, encoded)})
+                encoded = RULES[rule](self.tokenizer, mine)
+            parts.update({(rule, pair): seqs for pair, seqs in zip(mine, encoded)})
         longest = {key: max((len(e.ids) for e in parts[key]), default=0) for key in keys}
         flat = [seq for key in keys for seq in parts[key]]
         n_parts = [len(parts[key]) for key in keys]
@@ -280,18 +232,23 @@ class ClassitLM(HFLM):
                         [(req.task_name, req.doc_id) for req in requests])
 
     def score_prepared(self, prepared: Prepared, disable_tqdm: bool = False) -> list[tuple[float, bool]]:
-        """Forward passes over prepared rows; one (log-likelihood, is-greedy) per request."""
+        """Forward passes over prepared rows; one (log-likelihood, is-greedy) per request (a ``RuleScored`` for a
+        request scored with a named rule)."""
         self._check_fits(prepared)
         flat_scores = iter(self._score_rows_batched(prepared.rows, prepared.n_sequences,
                                                     disable_tqdm=disable_tqdm or self.rank != 0))
         by_key = {}
         for key, n in zip(prepared.keys, prepared.n_parts):
             scored = [next(flat_scores) for _ in range(n)]
-            by_key[key] = (float(sum(s for s, _ in scored)), all(g for _, g in scored))
+            loglik, greedy = float(sum(s for s, _ in scored)), all(g for _, g in scored)
+            if not nonfinite.is_finite([loglik]):
+                loglik = nonfinite.AllowedNonFinite(loglik) if self.allow_nan else loglik
+            by_key[key] = (loglik, greedy) if key[0] is None else RuleScored((loglik, greedy), key[0])
+        if not self.allow_nan:
+            for req_key, (task, doc_id) in zip(prepared.request_keys, prepared.origins):
+                if not nonfinite.is_finite([by_key[req_key][0]]):
+                    nonfinite.refuse(f"{task} doc {doc_id}", [by_key[req_key][0]])
         results = []
-        for req_key, (task, doc_id) in zip(prepared.request_keys, prepared.origins):
-            if not nonfinite.allowed() and not nonfinite.is_finite([by_key[req_key][0]]):
-                nonfinite.flag(f"{task} doc {doc_id}", [by_key[req_key][0]])
         for key in prepared.request_keys:
             results.append(by_key[key])
             self.cache_hook.add_partial("loglikelihood", key[1], by_key[key])

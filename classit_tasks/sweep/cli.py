@@ -71,11 +71,10 @@ def _shard(text: str | None) -> tuple[int, int]:
 
 
 def _model_kwargs(text: str) -> dict:
-    from lm_eval.utils import simple_parse_args_string
-
+    from classit_tasks.harness import parse_args_string
     from classit_tasks.sweep.discover import SweepInputError
 
-    kwargs = simple_parse_args_string(text) if text else {}
+    kwargs = parse_args_string(text) if text else {}
     if "pretrained" in kwargs:
         raise SweepInputError("--model_args: pretrained= is set per checkpoint by the sweep; give RUN_DIRs instead")
     return kwargs
@@ -102,7 +101,6 @@ def _sweep(args) -> int:
     if args.data_dir:
         if not Path(args.data_dir).is_dir():
             raise SweepInputError(f"{args.data_dir}: evaluation-data folder not found (--data_dir)")
-        os.environ["CLASSIT_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     rank, world = _shard(args.shard)
     launched = args.shard is None and world > 1
@@ -123,7 +121,7 @@ def _sweep(args) -> int:
     store.check_compatible(runs, checkpoints, settings)
     if rank == 0:
         store.save_hash_cache(hash_cache)
-    manager = _check_tasks(tasks)
+    manager = _check_tasks(tasks, args.data_dir)
     # Group by tokenizer (rows are built once per tokenizer), then follow training order; deal out round-robin.
     first_seen = {t: i for i, t in reversed(list(enumerate(c.tokenizer_sha256 for c in checkpoints)))}
     ordered = sorted(checkpoints, key=lambda c: first_seen[c.tokenizer_sha256])
@@ -147,14 +145,15 @@ def _sweep(args) -> int:
     return 1 if failures else 0
 
 
-def _check_tasks(tasks: list[str]):
-    from classit_tasks.cli import _task_manager_class
-    from classit_tasks import task_dir
+def _check_tasks(tasks: list[str], data_dir: str | None = None):
+    from classit_tasks import harness, task_dir
+    from classit_tasks.run_checks import run_metadata
     from classit_tasks.sweep.discover import SweepInputError
 
     import classit_tasks.scoring.model  # noqa: F401  (registers classit-hf)
 
-    manager = _task_manager_class(task_dir())(metadata={})
+    # the loaders get the data folder and the model's name through lm-eval's task metadata (run_checks.run_metadata)
+    manager = harness.task_manager(task_dir(), run_metadata("classit-hf", data_dir))
     unknown = [t for t in tasks if t not in manager.all_tasks]
     if unknown:
         raise SweepInputError(f"--tasks {unknown[0]}: no such classit task or group (see `classit-eval ls`)")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from classit_tasks.scoring.encoders import request_rule
 from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitLM, Prepared
 from classit_tasks.sweep.discover import Checkpoint, weight_files
 
@@ -41,7 +42,8 @@ class SweepLM(ClassitLM):
         self.forward_seconds = 0.0
 
     def prepare_requests(self, requests) -> Prepared:
-        key = (self.prefix_sharing, self.max_row_tokens, tuple((r.task_name, tuple(r.args)) for r in requests))
+        key = (self.prefix_sharing, self.max_row_tokens,
+               tuple((r.task_name, request_rule(r), tuple(r.args)) for r in requests))
         cached = self.prepared_cache.get(key)
         if cached is not None:
             self.prepare_reuses += 1
@@ -170,42 +172,23 @@ class SweepEngine:
             self.loaded[task] = self.task_manager.load([task])
         return self.loaded[task]
 
-    @staticmethod
-    def _reuse_requests(loaded: dict) -> None:
-        """After the first evaluation, lm-eval's request building becomes: clear the responses, keep the requests."""
-        for task in loaded["tasks"].values():
-            if getattr(task, "_classit_sweep_built", False):
-                continue
-            built = list(task.instances)
-
-            def rebuild(*_args, _task=task, _built=built, **_kwargs):
-                for instance in _built:
-                    instance.resps = []
-                    instance.filtered_resps = {}
-                _task._instances = _built
-
-            task.build_all_requests = rebuild
-            task._classit_sweep_built = True
-
     def evaluate(self, task: str) -> tuple[dict, dict, float]:
         """lm-eval results (and samples) of the loaded checkpoint on one requested task; forward seconds."""
-        from lm_eval.evaluator import evaluate
-        from lm_eval.loggers.utils import add_env_info, add_tokenizer_info
+        from classit_tasks import harness
 
         ck, lm = self.current, self.lm
         loaded = self.tasks(task)
-        for name, task_obj in loaded["tasks"].items():  # what simple_evaluate does: zero-shot unless set
-            if task_obj.get_config("num_fewshot") is None:
-                task_obj.set_config(key="num_fewshot", value=0)
-            task_obj.set_fewshot_seed(seed=1234)
-        random.seed(0)
-        np.random.seed(1234)
-        torch.manual_seed(1234)
+
+        def seed() -> None:  # simple_evaluate's seeds
+            random.seed(0)
+            np.random.seed(1234)
+            torch.manual_seed(1234)
+
         before = lm.forward_seconds
         start = time.time()
-        results = evaluate(lm=lm, task_dict=loaded, limit=self.limit, bootstrap_iters=self.bootstrap_iters,
-                           log_samples=True)
-        self._reuse_requests(loaded)
+        results = harness.evaluate_loaded(lm, loaded, self.limit, self.bootstrap_iters, seed)
+        # after the first evaluation, lm-eval's request building becomes: clear the responses, keep the requests
+        harness.reuse_requests(loaded)
         model_args = {"pretrained": str(ck.path), **self.model_kwargs}
         results["config"] = {"model": "classit-hf", "model_args": model_args, **lm.get_model_info(),
                              "batch_size": self.batch_size, "batch_sizes": [], "device": self.device,
@@ -215,21 +198,13 @@ class SweepEngine:
                                                                      "task": task}}
         results["git_hash"] = None
         results["date"] = start
-        add_env_info(results)
-        add_tokenizer_info(results, lm)
+        harness.add_run_info(results, lm)
         samples = results.pop("samples", {}) or {}
         return results, samples, lm.forward_seconds - before
 
 
 def write_lm_eval_files(results: dict, samples: dict, staging: Path, model_path: str) -> None:
     """The files ``lm_eval --output_path --log_samples`` writes (results JSON, one samples JSONL per task)."""
-    from lm_eval.loggers import EvaluationTracker
+    from classit_tasks import harness
 
-    tracker = EvaluationTracker(output_path=str(staging))
-    tracker.general_config_tracker.log_experiment_args(
-        model_source="classit-hf", model_args={"pretrained": model_path}, system_instruction=None,
-        chat_template=None, fewshot_as_multiturn=False)
-    tracker.save_results_aggregated(results=results, samples=samples)
-    for name in results.get("configs", {}):
-        if name in samples:
-            tracker.save_results_samples(task_name=name, samples=samples[name])
+    harness.write_result_files(results, samples, staging, "classit-hf", {"pretrained": model_path})

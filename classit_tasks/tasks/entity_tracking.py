@@ -23,8 +23,8 @@ from pathlib import Path
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag
 from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.hf_rule import warn_if_hf_differs
 from classit_tasks.tasks.text_files import open_utf8
-from classit_tasks.run_checks import warn_if_hf_differs
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import Sequence
 from classit_tasks.tasks.family import Family
 from classit_tasks.tasks.loaders import Docs, load_records
 from classit_tasks.tasks.ranking import rank_item
-from classit_tasks.run_checks import warn_if_hf_differs
+from classit_tasks.tasks.hf_rule import warn_if_hf_differs
 
 DOMAINS = (
     "agent-properties", "material-dynamics", "material-properties", "physical-dynamics", "physical-interactions",

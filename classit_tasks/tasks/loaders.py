@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl
 from classit_tasks.tasks import blimp, supplement
-from classit_tasks.run_checks import warn_if_hf_differs
+from classit_tasks.tasks.hf_rule import warn_if_hf_differs
 
 MINIMAL_PAIR_FIELDS = {"sentence_good": str, "sentence_bad": str}
 BLIMP_FIELDS = {**MINIMAL_PAIR_FIELDS, "field": str, "linguistics_term": str, "UID": str}

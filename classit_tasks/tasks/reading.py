@@ -11,14 +11,17 @@ Two surprisal rules, selected by the task (``dataset_kwargs.surprisal``):
   The item is tokenized with the tokenizer's default special tokens and the next-token distribution is read after
   its last token; the word is tokenized separately WITHOUT a leading space; for each further sub-token the decoded
   previous sub-token is appended to the item string, which is re-tokenized, and the target is the first token of
-  the re-tokenized decoded sub-token. Only ``--model classit-hf`` applies this rule (a request encoder registered
-  below); any other model scores ``item + word`` as one string with no space, which matches neither rule.
+  the re-tokenized decoded sub-token. Only ``--model classit-hf`` applies this rule: every document carries its
+  rule in ``surprisal_rule`` and classit-hf scores each request with the rule its document names
+  (``classit_tasks.scoring.encoders``); any other model scores ``item + word`` as one string with no space, which
+  matches neither rule.
 * ``standard`` (``classit_reading_standard``): de Varda's original, " " + word scored jointly with its context,
   which is classit-hf's default rule and, for tokenizers that do not append EOS, what ``--model hf`` computes.
 
 Task-level aggregations (``classit_tasks.tasks.reading_stats``): ``eye_tracking``, ``self_paced_reading``, per-measure
 eye-tracking scores, Pearson r of surprisal with every reading and EEG measure, mean surprisal, and
-``classit_hf_scored`` (1 when this process's classit-hf scored the requests with the task's rule).
+``classit_hf_scored`` (1 when classit-hf scored the words with the task's rule: its responses carry the rule's name,
+``classit_tasks.responses``).
 """
 
 from __future__ import annotations
@@ -33,11 +36,11 @@ from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
 from classit_tasks import nonfinite
+from classit_tasks.responses import rule_of
 from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError, find_file
 from classit_tasks.tasks.family import Family
 from classit_tasks.tasks.loaders import Docs
-from classit_tasks.scoring.model import ClassitModelError, Encoded, encode_babylm2025, register_request_encoder
 from classit_tasks.tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)
@@ -150,70 +153,6 @@ def load_reading(
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Surprisal rules (request encoders for classit-hf)
-# --------------------------------------------------------------------------------------------------------------
-def _last_token_scored(context_ids: Sequence[int], target: int) -> Encoded:
-    """The context followed by one target token, of which only that target is scored."""
-    return Encoded(list(context_ids) + [int(target)], [False] * (len(context_ids) - 1) + [True])
-
-
-def encode_babylm2025_word(tokenizer, pairs: Sequence[tuple[str, str]]) -> list[list[Encoded]]:
-    """The 2025 ``get_p2`` rule: one sequence per sub-token of the word, re-tokenizing the growing context string.
-
-    log p(word | item) = Σ_k log p(t_k | tok(item + decode(w_1) + … + decode(w_{k-1}))), where w = tok(word) without
-    special tokens and t_1 = w_1, t_k = tok(decode(w_k))[0].
-    """
-    ctx_ids = tokenizer([c for c, _ in pairs])["input_ids"]
-    word_ids = tokenizer([w for _, w in pairs], add_special_tokens=False)["input_ids"]
-    out = []
-    for (context, word), cids, wids in zip(pairs, ctx_ids, word_ids):
-        if not cids:
-            raise ClassitModelError(f"reading: context {context!r} tokenizes to no tokens; nothing to condition on")
-        if not wids:
-            raise ClassitModelError(f"reading: word {word!r} tokenizes to no tokens")
-        seqs = [_last_token_scored(cids, wids[0])]
-        text = context + tokenizer.decode(wids[0])
-        for sub in wids[1:]:
-            piece = tokenizer.decode(sub)
-            piece_ids = tokenizer(piece, add_special_tokens=False)["input_ids"]
-            if not piece_ids:
-                raise ClassitModelError(f"reading: sub-token {sub} of {word!r} decodes to {piece!r}, no tokens")
-            seqs.append(_last_token_scored(tokenizer(text)["input_ids"], piece_ids[0]))
-            text += piece
-        out.append(seqs)
-    return out
-
-
-def encode_standard(tokenizer, pairs: Sequence[tuple[str, str]]) -> list[list[Encoded]]:
-    """de Varda's rule: " " + word scored jointly with its context (classit-hf's default joint tokenization)."""
-    return [[e] for e in encode_babylm2025(tokenizer, pairs)]
-
-
-RULE_ENCODERS: dict[str, Callable] = {"babylm2025": encode_babylm2025_word, "standard": encode_standard}
-TASK_RULES = {"classit_reading": "babylm2025", "classit_reading_standard": "standard"}
-# Surprisal rules that this process's classit-hf has applied to reading requests.
-SCORED_BY_CLASSIT: set[str] = set()
-
-
-def register_reading_encoder(task_name: str, rule: str) -> None:
-    """Make classit-hf score ``task_name``'s requests with ``rule`` (and remember that it did)."""
-    encode = RULE_ENCODERS[rule]
-
-    def encoder(tokenizer, pairs):
-        SCORED_BY_CLASSIT.add(rule)
-        return encode(tokenizer, pairs)
-
-    encoder.__name__ = f"reading_{rule}_encoder"
-    register_request_encoder(task_name, encoder)
-
-
-# Registered at import: lm-eval imports this module (``class: !function``) while building the tasks, after the
-# model was created and before any request runs. ReadingTask registers again under its configured name.
-for _name, _rule in TASK_RULES.items():
-    register_reading_encoder(_name, _rule)
-
-
-# --------------------------------------------------------------------------------------------------------------
 # The task
 # --------------------------------------------------------------------------------------------------------------
 class ReadingTask(ConfigurableTask):
@@ -225,9 +164,6 @@ class ReadingTask(ConfigurableTask):
         self.rule = (self.config.dataset_kwargs or {}).get("surprisal", "babylm2025")
         if self.rule not in RULES:
             raise ClassitDataError(f"{self.config.task}: unknown surprisal rule '{self.rule}'")
-        register_reading_encoder(self.config.task, self.rule)
-        # Tasks are built before any request runs: forget earlier runs in this process (classit_hf_scored).
-        SCORED_BY_CLASSIT.discard(self.rule)
 
     def construct_requests(self, doc: dict, ctx, **kwargs) -> list[Instance]:
         # The context is the row's own item: few-shot examples, system prompts and chat templates do not apply.
@@ -261,7 +197,8 @@ def process_results(doc: dict, results) -> dict:
     for dv in (*stats.READING_DVS, *stats.EEG_DVS):
         out[f"r_{dv}"] = {"pred": pred, dv: values[dv]}
     out["surprisal"] = pred
-    out["classit_hf_scored"] = float(doc["surprisal_rule"] in SCORED_BY_CLASSIT)
+    # 1 when classit-hf computed the word's surprisal with the document's rule (the response says so itself)
+    out["classit_hf_scored"] = float(rule_of(results[0]) == doc["surprisal_rule"])
     return out
 
 
@@ -319,12 +256,12 @@ r_PNP = _pearson("PNP")
 
 
 def all_scored(values: Sequence[float]) -> float:
-    """1.0 if classit-hf scored every request with the task's rule in this process, else 0.0 (and a warning)."""
+    """1.0 if classit-hf scored every word with the task's rule, else 0.0 (and a warning)."""
     ok = float(min(values, default=0.0))
     if ok < 1.0:
         log.warning(
-            "reading: the surprisals were not computed by classit-hf's reading rule in this process (another model "
-            "such as plain --model hf, or requests served from --use_cache). classit_reading's BabyLM 2025 parity "
-            "needs --model classit-hf; see task_yamls/reading/README.md"
+            "reading: the surprisals were not computed by classit-hf's reading rule (another model such as plain "
+            "--model hf, or --use_cache entries written by one). classit_reading's BabyLM 2025 parity needs --model "
+            "classit-hf; see task_yamls/reading/README.md"
         )
     return ok

@@ -61,7 +61,7 @@ def test_backend_encoder_is_used_only_when_it_matches_the_tokenizer(checkpoints)
 
     from transformers import AutoTokenizer
 
-    from classit_tasks.scoring.model import _fastest_encoder, encode_babylm2025
+    from classit_tasks.scoring.encoders import _fastest_encoder, encode_babylm2025
 
     for kind in ("bos", "nobos", "wrap"):
         tokenizer = AutoTokenizer.from_pretrained(checkpoints[kind])

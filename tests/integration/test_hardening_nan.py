@@ -66,6 +66,23 @@ def test_nan_option_is_never_counted_correct(monkeypatch):
     assert "secret" not in nonfinite.describe(doc) and "doc_hash=" in nonfinite.describe(doc)
 
 
+def test_nan_let_through_by_the_model_is_scored_wrong_without_any_switch(monkeypatch):
+    """classit-hf allow_nan=true marks the value itself; the metric needs no process-wide setting to accept it."""
+    import pickle
+
+    monkeypatch.delenv(nonfinite.ENV, raising=False)
+    marked = nonfinite.AllowedNonFinite(math.nan)
+    assert rank_item([-1.0, marked]) == {"acc": 0.0, "acc_ties_half": 0.0, "ties": 0.0}
+    with pytest.raises(nonfinite.NonFiniteScoreError):  # one unmarked non-finite value is enough to stop
+        rank_item([marked, math.inf], {"UID": "npi"})
+    again = pickle.loads(pickle.dumps((marked, False)))  # lm-eval's --use_cache database pickles responses
+    assert isinstance(again[0], nonfinite.AllowedNonFinite) and math.isnan(again[0])
+    assert json.dumps([marked]) == json.dumps([math.nan]) and str(marked) == "nan"
+    samples = {"t": [{"doc": {"UID": "a"}, "filtered_resps": [(-1.0, False), (marked, False)]},
+                     {"doc": {"UID": "b"}, "filtered_resps": [(-1.0, True), (-2.0, False)]}]}
+    assert nonfinite.items_in_samples(samples) == [f"t item UID='a' doc_hash={nonfinite.describe({'UID': 'a'})[-12:]}"]
+
+
 def test_nan_model_stops_with_task_and_item(nan_checkpoint, tmp_path, capsys):
     assert _eval(nan_checkpoint, tmp_path / "out") == 2
     line = _error(capsys, 2)
@@ -74,15 +91,30 @@ def test_nan_model_stops_with_task_and_item(nan_checkpoint, tmp_path, capsys):
     assert not list(tmp_path.rglob("results_*.json"))
 
 
-def test_allow_nan_scores_items_as_wrong_and_reports_them(nan_checkpoint, tmp_path, capsys):
+def test_allow_nan_scores_items_as_wrong_and_reports_them(nan_checkpoint, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(nonfinite.ENV, raising=False)
     assert _eval(nan_checkpoint, tmp_path / "out", "--allow_nan") == 0
-    assert nonfinite.ENV not in __import__("os").environ  # for that run only
+    assert nonfinite.ENV not in __import__("os").environ  # classit's own code never sets the user's switch
     err = capsys.readouterr().err
-    assert "non-finite scores and were scored as wrong (--allow-nan)" in err
+    assert "10 item(s) had non-finite scores and were scored as wrong (--allow_nan)" in err  # --limit 2, 5 tasks
     [path] = (tmp_path / "out").rglob("results_*.json")
-    results = json.loads(path.read_text())["results"]
+    run = json.loads(path.read_text())
+    results = run["results"]
     leaves = [k for k in results if k.startswith("classit_supplement_fast_")]
     assert leaves and all(results[k]["acc,none"] == 0.0 for k in leaves)
+    assert run["config"]["model_args"]["allow_nan"] is True  # the switch is a classit-hf argument
+    # without --log_samples the count still comes from the run's samples, and no samples file is written
+    out = tmp_path / "no_samples"
+    assert main(["--model_args", f"pretrained={nan_checkpoint}", "--tasks", TASKS, "--data_dir", str(EVAL_DATA),
+                 "--device", "cpu", "--limit", "1", "--output_path", str(out), "--allow_nan"]) == 0
+    assert "had non-finite scores and were scored as wrong" in capsys.readouterr().err
+    assert list(out.rglob("results_*.json")) and not list(out.rglob("samples_*.jsonl"))
+    # another model cannot take the switch: one line, nothing written
+    assert main(["--model", "hf", "--model_args", f"pretrained={nan_checkpoint}", "--tasks", TASKS, "--data_dir",
+                 str(EVAL_DATA), "--device", "cpu", "--limit", "1", "--output_path", str(tmp_path / "hf"),
+                 "--allow_nan"]) == 2
+    assert f"set {nonfinite.ENV}=1 instead" in _error(capsys, 2)
+    assert not (tmp_path / "hf").exists()
 
 
 def _plant_nan(run_dir, tmp_path):

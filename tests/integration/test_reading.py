@@ -7,6 +7,7 @@ procedure through pandas + statsmodels as the 2025 ``reading/run.py`` does it.
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 import torch
 
+from classit_tasks.scoring.encoders import encode_babylm2025_word
 from classit_tasks.tasks import reading
 from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError
@@ -180,8 +182,9 @@ def classit_surprisals(kind: str, task: str, pairs: list[tuple[str, str]]) -> li
     from lm_eval.api.instance import Instance
 
     lm = classit_lm(kind)
+    doc = {"surprisal_rule": {"classit_reading": "babylm2025", "classit_reading_standard": "standard"}[task]}
     requests = [
-        Instance("loglikelihood", {}, pair, 0, metadata=(task, i, 1)) for i, pair in enumerate(pairs)
+        Instance("loglikelihood", doc, pair, 0, metadata=(task, i, 1)) for i, pair in enumerate(pairs)
     ]
     return [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
 
@@ -216,7 +219,7 @@ def test_surprisal_stays_finite_where_probabilities_underflow(one_thread):
         lm.model.get_output_embeddings().weight.mul_(400.0)
     rows = reading.read_reading_csv(READING_CSV)[:40]
     pairs = [(r["item"], r["word"]) for r in rows]
-    encoded = reading.encode_babylm2025_word(lm.tokenizer, pairs)
+    encoded = encode_babylm2025_word(lm.tokenizer, pairs)
     first = [seqs[0] for seqs in encoded]
     with torch.no_grad():
         probs = [
@@ -226,7 +229,8 @@ def test_surprisal_stays_finite_where_probabilities_underflow(one_thread):
     assert min(probs) == 0.0  # float32 underflow: -math.log(p) would raise
     from lm_eval.api.instance import Instance
 
-    requests = [Instance("loglikelihood", {}, p, 0, metadata=("classit_reading", i, 1)) for i, p in enumerate(pairs)]
+    doc = {"surprisal_rule": "babylm2025"}  # the request's document names its rule
+    requests = [Instance("loglikelihood", doc, p, 0, metadata=("classit_reading", i, 1)) for i, p in enumerate(pairs)]
     surprisal = [-ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
     assert all(math.isfinite(s) for s in surprisal) and max(surprisal) > 104  # beyond float32's smallest p
 
@@ -296,3 +300,32 @@ def test_plain_hf_model_standard_agrees_and_parity_is_flagged(one_thread):
     got = [lls[0] for _, _, lls in samples]
     want = [reference_logprob("nobos", *args[0]) for _, args, _ in samples]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-4)
+
+
+def test_rule_comes_from_the_request_and_travels_with_the_response(one_thread):
+    """classit-hf reads each request's rule from its document (no task-name registry) and answers with a response
+    that carries the rule's name, through pickling (lm-eval's --use_cache); classit_hf_scored reads it back."""
+    import pickle
+
+    from lm_eval.api.instance import Instance
+
+    from classit_tasks.responses import RuleScored, rule_of
+    from classit_tasks.scoring.model import ClassitModelError
+
+    lm = classit_lm("nobos")
+    pair = ("The cat sat on the", "mat")
+    docs = [{"surprisal_rule": "babylm2025"}, {"surprisal_rule": "standard"}, {"sentence_good": "x"}]
+    requests = [Instance("loglikelihood", doc, pair, 0, metadata=("any_task_name", i, 1)) for i, doc in enumerate(docs)]
+    word, standard, default = lm.loglikelihood(requests, disable_tqdm=True)
+    assert (rule_of(word), rule_of(standard), rule_of(default)) == ("babylm2025", "standard", None)
+    assert type(default) is tuple and standard == default  # the standard rule is the default joint tokenization
+    assert word == tuple(word) and json.dumps([word]) == json.dumps([tuple(word)])  # samples files unchanged
+    again = pickle.loads(pickle.dumps(word))
+    assert isinstance(again, RuleScored) and again.rule == "babylm2025" and again == word
+    doc = {name: 1.0 for name in reading.NUMERIC_COLUMNS} | {"surprisal_rule": "babylm2025"}
+    assert reading.process_results(doc, [word])["classit_hf_scored"] == 1.0
+    assert reading.process_results(doc, [standard])["classit_hf_scored"] == 0.0  # scored with another rule
+    assert reading.process_results(doc, [tuple(word)])["classit_hf_scored"] == 0.0  # another model
+    bad = Instance("loglikelihood", {"surprisal_rule": "nope"}, pair, 0, metadata=("t", 7, 1))
+    with pytest.raises(ClassitModelError, match="t doc 7: unknown scoring rule surprisal_rule='nope'"):
+        lm.loglikelihood([bad], disable_tqdm=True)

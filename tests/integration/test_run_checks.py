@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO
 from tiny_models import EVAL_DATA
 
-from classit_tasks import run_checks
+from classit_tasks import harness, run_checks
+from classit_tasks.tasks import hf_rule
 from classit_tasks.scoring.cache_key import keyed_cache_path, model_identity
 from classit_tasks.cli import main
 
@@ -78,13 +79,26 @@ def test_chat_template_refused_on_classit_tasks(checkpoints, capsys):
                                                     ("wrap", False, False), ("wrap", True, True),
                                                     ("nobos", True, False)])
 def test_hf_rule_warning(checkpoints, kind, has_context, warns, caplog, monkeypatch):
-    monkeypatch.setattr(run_checks, "CLASSIT_MODELS", set())  # no classit-hf model built in this "run"
-    run_checks._WARNED.clear()
+    monkeypatch.setattr(hf_rule, "_WARNED", set())
+    metadata = {"pretrained": str(checkpoints[kind])}  # plain lm_eval: no model name in the metadata
     with caplog.at_level(logging.WARNING, logger="lm_eval.classit"):
-        line = run_checks.warn_if_hf_differs("blimp_fast/x", has_context, {"pretrained": str(checkpoints[kind])})
-        again = run_checks.warn_if_hf_differs("blimp_fast/y", has_context, {"pretrained": str(checkpoints[kind])})
+        for model in ("classit-hf", "classit"):  # classit-eval run / sweep name the model: silent
+            assert hf_rule.warn_if_hf_differs("blimp_fast/x", has_context, {**metadata, "model": model}) is None
+        line = hf_rule.warn_if_hf_differs("blimp_fast/x", has_context, metadata)
+        again = hf_rule.warn_if_hf_differs("blimp_fast/y", has_context, {**metadata, "model": "hf"})
     assert (line is not None) == warns and again is None  # one line per checkpoint and task kind
     assert len([r for r in caplog.records if r.name == "lm_eval.classit"]) == int(warns)
+
+
+def test_run_metadata(tmp_path):
+    """--data_dir and the model's name travel in lm-eval's task metadata; what the user gives wins."""
+    assert run_checks.run_metadata("classit-hf", None) == {"model": "classit-hf"}
+    assert run_checks.run_metadata("hf", tmp_path / ".") == {"model": "hf", "data_dir": str(tmp_path.resolve())}
+    from classit_tasks import task_dir
+
+    manager = harness.task_manager_class(task_dir(), {"model": "classit-hf", "data_dir": "a"})(
+        metadata={"data_dir": "b", "pretrained": "p"})
+    assert manager.metadata == {"model": "classit-hf", "data_dir": "b", "pretrained": "p"}
 
 
 def test_plain_lm_eval_warns_and_logging_works(checkpoints, tmp_path):
@@ -115,10 +129,10 @@ def test_logging_levels(monkeypatch):
     before = logger.level
     try:
         monkeypatch.delenv("LMEVAL_LOG_LEVEL", raising=False)
-        run_checks.setup_lm_eval_logging("debug")
+        harness.setup_lm_eval_logging("debug")
         assert logger.level == logging.DEBUG
         monkeypatch.setenv("LMEVAL_LOG_LEVEL", "ERROR")
-        run_checks.setup_lm_eval_logging("INFO")
+        harness.setup_lm_eval_logging("INFO")
         assert logger.level == logging.ERROR
     finally:
         logger.setLevel(before)
@@ -135,3 +149,29 @@ def test_update_model_card(checkpoints, tmp_path, one_thread):
     assert card.startswith("# my model") and "none yet" not in card
     row = next(line for line in card.splitlines() if line.startswith(f"| {TASK} | acc |"))
     assert float(row.split("|")[3]) == pytest.approx(_acc(tmp_path / "out"), abs=1e-4)
+
+
+def test_classit_never_writes_its_user_switches():
+    """CLASSIT_DATA_DIR and CLASSIT_ALLOW_NAN are the user's defaults: classit's own code reads them, never sets
+    them (--data_dir travels in lm-eval's task metadata, --allow_nan as a classit-hf argument)."""
+    import ast
+
+    switches = {"CLASSIT_DATA_DIR", "CLASSIT_ALLOW_NAN", "DATA_DIR_ENV", "ENV"}
+
+    def names_switch(node) -> bool:
+        return (isinstance(node, ast.Constant) and node.value in switches) or (
+            isinstance(node, (ast.Name, ast.Attribute)) and getattr(node, "id", getattr(node, "attr", "")) in switches)
+
+    found = []
+    for package in ("classit_tasks", "classit_train"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del))
+                        and "environ" in ast.unparse(node.value) and names_switch(node.slice)):
+                    found.append(f"{path.name}:{node.lineno}")
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                      and node.func.attr in ("setdefault", "pop", "update", "putenv")
+                      and "environ" in ast.unparse(node.func.value) + node.func.attr
+                      and any(names_switch(a) for a in node.args)):
+                    found.append(f"{path.name}:{node.lineno}")
+    assert found == []

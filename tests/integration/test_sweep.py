@@ -149,10 +149,9 @@ def test_sweep_equals_single_evaluation_and_reuses_requests(real_run, tmp_path, 
 
 
 def _manager():
-    from classit_tasks import task_dir
-    from classit_tasks.cli import _task_manager_class
+    from classit_tasks import harness, task_dir
 
-    return _task_manager_class(task_dir())(metadata={})
+    return harness.task_manager(task_dir(), {})
 
 
 # ---------------------------------------------------------------------------------------------------- resumption

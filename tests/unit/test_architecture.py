@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("classit_tasks", "classit_train")
 # package -> the classit_tasks sub-packages it must not import (docs/architecture.md, "Rules")
 FORBIDDEN = {
