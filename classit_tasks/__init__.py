@@ -11,6 +11,4 @@ quiet_custom_dataset_notice()  # lm-eval's per-task "Custom kwargs" notice, drop
 
 def task_dir() -> Path:
     """The installed ``task_yamls`` folder: what ``lm_eval --include_path`` should point at."""
-    import task_yamls
-
-    return Path(task_yamls.__file__).resolve().parent
+    return Path(__file__).resolve().parent / "task_yamls"

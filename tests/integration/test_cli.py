@@ -78,7 +78,7 @@ def test_plain_lm_eval_with_include_path(checkpoints, tmp_path):
 
 def test_tasks_dir_points_at_the_installed_pack(capsys):
     assert main(["tasks-dir"]) == 0
-    assert capsys.readouterr().out.strip() == str(TASK_DIR)
+    assert capsys.readouterr().out.strip() == str(TASK_DIR.resolve())
 
 
 def _error(capsys, argv) -> str:
