@@ -2,7 +2,7 @@
 
 Everything classit needs from lm-eval beyond its public extension API goes through this module, each use with a
 comment naming what it relies on, so an lm-eval upgrade is checked here and nowhere else
-(``tests/test_harness_boundary.py`` enforces it).
+(``tests/unit/test_harness_boundary.py`` enforces it).
 
 Public extension API that other classit modules may import directly (:data:`PUBLIC_API`):
 

@@ -18,10 +18,14 @@ FORBIDDEN = {
     "classit_tasks.tasks": ("classit_tasks.scoring", "classit_tasks.report", "classit_tasks.sweep",
                             "classit_tasks.finetune", "classit_tasks.cli"),
     "classit_tasks.scoring": ("classit_tasks.tasks", "classit_tasks.report", "classit_tasks.sweep",
-                              "classit_tasks.finetune", "classit_tasks.cli"),
+                              "classit_tasks.finetune", "classit_tasks.cli", "classit_tasks.gate"),
     "classit_tasks.finetune": ("classit_tasks.scoring", "classit_tasks.sweep", "classit_tasks.cli"),
     "classit_tasks.report": ("classit_tasks.sweep", "classit_tasks.cli"),
     "classit_tasks": ("classit_train",),
+    # shared utilities and the lm-eval seam: below every package of classit_tasks
+    **{f"classit_tasks.{name}": ("classit_tasks.tasks", "classit_tasks.scoring", "classit_tasks.report",
+                                 "classit_tasks.sweep", "classit_tasks.finetune", "classit_tasks.cli")
+       for name in ("harness", "names", "flags", "nonfinite", "responses", "atomic_results", "run_checks")},
     "classit_train": ("classit_tasks",),
 }
 
