@@ -47,6 +47,7 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.stats import pearsonr
 
+from classit_tasks.json_files import read_json
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.tasks.aoa import TASK  # the per-checkpoint task whose samples the fit reads
 
@@ -335,10 +336,7 @@ def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[
     path = sweep_dir / "sweep.json"
     if not path.is_file():
         raise ReportInputError(f"{sweep_dir}: no sweep.json (not a `classit-eval sweep` output folder)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ReportInputError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
+    data = read_json(path, ReportInputError, expect=None)
     if not isinstance(data, dict) or data.get("format") != SWEEP_FORMAT:
         raise ReportInputError(f"{path}: field 'format' is not {SWEEP_FORMAT!r}")
     entries = data.get("checkpoints")

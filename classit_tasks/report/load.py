@@ -10,7 +10,6 @@ short metadata fields (BLiMP field / term / UID, entity-tracking numops) are.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from classit_tasks.json_files import read_json, read_json_lines
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.growth import Position, position_for
 
@@ -115,10 +115,7 @@ def samples_files(results_file: Path) -> dict[str, Path]:
 
 # ------------------------------------------------------------------------------------------------ reading
 def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ReportInputError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    data = read_json(path, ReportInputError, expect=None)
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise ReportInputError(f"{path}: field 'results' missing: not an lm-eval results file")
     return data
@@ -141,15 +138,7 @@ def _as_array(values: list, path: Path, metric: str) -> np.ndarray:
 
 def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
     """Read one samples JSONL: the item key, per-item metric values and short metadata of each document."""
-    rows: list[dict] = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise ReportInputError(f"{path}: line {lineno}: not valid JSON ({e.msg})") from None
+    rows: list[dict] = read_json_lines(path, ReportInputError)
     if not rows:
         raise ReportInputError(f"{path}: no samples in file")
     filters = [r.get("filter", "none") for r in rows]

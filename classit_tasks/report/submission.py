@@ -41,6 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from classit_tasks.json_files import read_json, read_json_lines
 from classit_tasks.tasks import aoa, blimp, comps, entity_tracking, ewok, glue, supplement, wug
 
 PROG = "classit-eval submit"
@@ -134,15 +135,7 @@ def results_files(path: Path) -> list[Path]:
 
 
 def _load_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise SubmissionError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
-    except OSError as err:
-        raise SubmissionError(f"{path}: cannot read ({err.strerror})") from None
-    if not isinstance(data, dict):
-        raise SubmissionError(f"{path}: expected a JSON object")
-    return data
+    return read_json(path, SubmissionError)
 
 
 def _pretrained(data: dict) -> str | None:
@@ -210,15 +203,7 @@ def read_results(paths: list[Path]) -> ResultSet:
 
 
 def read_samples(path: Path) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise SubmissionError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
+    rows = read_json_lines(path, SubmissionError)
     keep = "none" if any(r.get("filter", "none") == "none" for r in rows) else (rows[0].get("filter") if rows else None)
     rows = [r for r in rows if r.get("filter", "none") == keep]
     return sorted(rows, key=lambda r: r.get("doc_id", 0))

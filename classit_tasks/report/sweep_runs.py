@@ -3,10 +3,10 @@ from the files its manifest lists (a killed unit's stray files are never read), 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
+from classit_tasks.json_files import read_json
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.growth import Position
 from classit_tasks.report.load import Run, load_run
@@ -20,15 +20,7 @@ def is_sweep(path: str | Path) -> bool:
 
 
 def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ReportInputError(f"{path}: cannot read ({e.strerror})") from None
-    except json.JSONDecodeError as e:
-        raise ReportInputError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
-    if not isinstance(data, dict):
-        raise ReportInputError(f"{path}: not a JSON object")
-    return data
+    return read_json(path, ReportInputError)
 
 
 def load_sweep(folder: str | Path) -> list[Run]:

@@ -10,6 +10,8 @@ import json
 import struct
 from pathlib import Path
 
+from classit_tasks.json_files import read_json
+
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")
 
@@ -19,17 +21,7 @@ class CheckpointError(ValueError):
 
 
 def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise CheckpointError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as err:
-        raise CheckpointError(f"{path}: line {err.lineno}: not valid JSON ({err.msg})") from None
-    except OSError as err:
-        raise CheckpointError(f"{path}: cannot read ({err.strerror or err})") from None
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path}: expected a JSON object")
-    return data
+    return read_json(path, CheckpointError)
 
 
 def check_safetensors(path: Path) -> None:

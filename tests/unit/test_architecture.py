@@ -25,7 +25,8 @@ FORBIDDEN = {
     # shared utilities and the lm-eval seam: below every package of classit_tasks
     **{f"classit_tasks.{name}": ("classit_tasks.tasks", "classit_tasks.scoring", "classit_tasks.report",
                                  "classit_tasks.sweep", "classit_tasks.finetune", "classit_tasks.cli")
-       for name in ("harness", "names", "flags", "nonfinite", "responses", "atomic_results", "run_checks")},
+       for name in ("harness", "names", "flags", "nonfinite", "responses", "atomic_results", "run_checks",
+                     "json_files")},
     "classit_train": ("classit_tasks",),
 }
 
