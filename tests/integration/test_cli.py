@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, TASK_DIR
+from conftest import REPO
 from tiny_models import EVAL_DATA
 
 from classit_tasks.cli import main
@@ -74,11 +74,6 @@ def test_plain_lm_eval_with_include_path(checkpoints, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     [path] = results_files(out)
     check_results(path, ["classit_blimp_fast", "classit_blimp_supplement_fast"])
-
-
-def test_tasks_dir_points_at_the_installed_pack(capsys):
-    assert main(["tasks-dir"]) == 0
-    assert capsys.readouterr().out.strip() == str(TASK_DIR.resolve())
 
 
 def _error(capsys, argv) -> str:

@@ -14,7 +14,6 @@ from tiny_models import EVAL_DATA
 
 from classit_tasks.tasks import fetch as data_fetch
 from classit_tasks.cli import main
-from classit_tasks.tasks.data import ClassitDataError, resolve_data_dir
 
 # A slice of the release: a fast folder, a full file with an official sha256, a zip (served as stored).
 SERVED = ["fast_eval/supplement_fast/hypernym.jsonl", "fast_eval/supplement_fast/turn_taking.jsonl",
@@ -169,12 +168,3 @@ def test_check_reports_counts_hashes_and_missing(tmp_path, capsys):
     (bad / "hypernym.jsonl").write_text("\n".join(lines[:-1]) + "\n")
     assert main(["data", "check", str(tmp_path / "bad")]) == 1
     assert "hypernym.jsonl has 49 items, the official release 50" in capsys.readouterr().out
-
-
-def test_no_data_says_the_fetch_command(tmp_path, monkeypatch):
-    monkeypatch.delenv("CLASSIT_DATA_DIR", raising=False)
-    monkeypatch.setenv("CLASSIT_CACHE_DIR", str(tmp_path / "cache"))
-    with pytest.raises(ClassitDataError, match=r"run `classit-eval data fetch`"):
-        resolve_data_dir(None)
-    (tmp_path / "cache" / "babylm_eval_2025").mkdir(parents=True)  # fetched: found by itself
-    assert resolve_data_dir(None) == (tmp_path / "cache" / "babylm_eval_2025").resolve()

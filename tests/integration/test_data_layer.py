@@ -8,7 +8,7 @@ import shutil
 import pytest
 from tiny_models import EVAL_DATA
 
-from classit_tasks.tasks.data import ClassitDataError, extract_zip, find_dataset, resolve_data_dir
+from classit_tasks.tasks.data import ClassitDataError, extract_zip, find_dataset
 from classit_tasks.tasks.loaders import load_minimal_pairs
 
 
@@ -37,19 +37,6 @@ def test_plain_folder_layout_and_per_run_override(tmp_path, monkeypatch):
     monkeypatch.delenv("CLASSIT_DATA_DIR")
     docs = load_minimal_pairs("supplement_fast", "hypernym", data_dir=str(tmp_path))["test"]
     assert len(docs) == 50 and docs[0]["sentence_good"]
-
-
-def test_missing_data_folder(monkeypatch, tmp_path):
-    monkeypatch.delenv("CLASSIT_DATA_DIR")
-    with pytest.raises(ClassitDataError) as err:
-        resolve_data_dir()
-    assert "CLASSIT_DATA_DIR" in one_line(err)
-    with pytest.raises(ClassitDataError) as err:
-        resolve_data_dir(tmp_path / "nope")
-    assert "nope" in one_line(err)
-    with pytest.raises(ClassitDataError) as err:
-        find_dataset("blimp_filtered", tmp_path)
-    assert "blimp_filtered" in one_line(err)
 
 
 def _bad_copy(tmp_path, line_no: int, edit) -> str:

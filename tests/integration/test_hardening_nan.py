@@ -4,7 +4,6 @@ names (--metric, --model, --model_args keys) are validated with the closest vali
 from __future__ import annotations
 
 import json
-import math
 import shutil
 
 import pytest
@@ -12,7 +11,6 @@ from tiny_models import EVAL_DATA
 
 from classit_tasks import nonfinite
 from classit_tasks.cli import main
-from classit_tasks.tasks.ranking import rank_item
 from classit_tasks.report.cli import compare_main, report_main
 
 TASKS = "classit_blimp_supplement_fast"
@@ -52,35 +50,6 @@ def finite_run(checkpoints, tmp_path_factory):
     out = tmp_path_factory.mktemp("finite_run")
     assert _eval(checkpoints["bos"], out) == 0
     return out
-
-
-def test_nan_option_is_never_counted_correct(monkeypatch):
-    monkeypatch.delenv(nonfinite.ENV, raising=False)
-    for logliks in ([-1.0, math.nan], [math.nan, -3.0], [math.inf, -1.0], [-math.inf, -math.inf]):
-        with pytest.raises(nonfinite.NonFiniteScoreError, match="UID='npi' doc_hash="):
-            rank_item(logliks, {"UID": "npi", "sentence_good": "x"})
-    monkeypatch.setenv(nonfinite.ENV, "1")
-    assert rank_item([-1.0, math.nan]) == {"acc": 0.0, "acc_ties_half": 0.0, "ties": 0.0}
-    assert rank_item([-1.0, -2.0]) == {"acc": 1.0, "acc_ties_half": 1.0, "ties": 0.0}
-    doc = {"sentence_good": "a secret item", "sentence_bad": "b"}
-    assert "secret" not in nonfinite.describe(doc) and "doc_hash=" in nonfinite.describe(doc)
-
-
-def test_nan_let_through_by_the_model_is_scored_wrong_without_any_switch(monkeypatch):
-    """classit-hf allow_nan=true marks the value itself; the metric needs no process-wide setting to accept it."""
-    import pickle
-
-    monkeypatch.delenv(nonfinite.ENV, raising=False)
-    marked = nonfinite.AllowedNonFinite(math.nan)
-    assert rank_item([-1.0, marked]) == {"acc": 0.0, "acc_ties_half": 0.0, "ties": 0.0}
-    with pytest.raises(nonfinite.NonFiniteScoreError):  # one unmarked non-finite value is enough to stop
-        rank_item([marked, math.inf], {"UID": "npi"})
-    again = pickle.loads(pickle.dumps((marked, False)))  # lm-eval's --use_cache database pickles responses
-    assert isinstance(again[0], nonfinite.AllowedNonFinite) and math.isnan(again[0])
-    assert json.dumps([marked]) == json.dumps([math.nan]) and str(marked) == "nan"
-    samples = {"t": [{"doc": {"UID": "a"}, "filtered_resps": [(-1.0, False), (marked, False)]},
-                     {"doc": {"UID": "b"}, "filtered_resps": [(-1.0, True), (-2.0, False)]}]}
-    assert nonfinite.items_in_samples(samples) == [f"t item UID='a' doc_hash={nonfinite.describe({'UID': 'a'})[-12:]}"]
 
 
 def test_nan_model_stops_with_task_and_item(nan_checkpoint, tmp_path, capsys):

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO
 from tiny_models import EVAL_DATA
 
-from classit_tasks import harness, run_checks
+from classit_tasks import run_checks
 from classit_tasks.tasks import hf_rule
 from classit_tasks.scoring.cache_key import keyed_cache_path, model_identity
 from classit_tasks.cli import main
@@ -52,18 +52,6 @@ def test_use_cache_is_keyed_by_model_identity(checkpoints, tmp_path, one_thread)
     assert "pretrained_sha256" in model_identity("classit-hf", {"pretrained": str(ckpt)})
 
 
-def test_weights_change_changes_the_key(tmp_path):
-    folder = tmp_path / "ckpt"
-    folder.mkdir()
-    (folder / "config.json").write_text("{}")
-    (folder / "model.safetensors").write_bytes(b"A" * 100)
-    first = keyed_cache_path("c", "classit-hf", {"pretrained": str(folder)})
-    (folder / "README.md").write_text("a card does not change the model")
-    assert keyed_cache_path("c", "classit-hf", {"pretrained": str(folder)}) == first
-    (folder / "model.safetensors").write_bytes(b"B" * 100)
-    assert keyed_cache_path("c", "classit-hf", {"pretrained": str(folder)}) != first
-
-
 def test_chat_template_refused_on_classit_tasks(checkpoints, capsys):
     code = main(["--model_args", f"pretrained={checkpoints['bos']}", "--tasks", TASK, "--data_dir", str(EVAL_DATA),
                  "--device", "cpu", "--limit", "2", "--apply_chat_template"])
@@ -90,17 +78,6 @@ def test_hf_rule_warning(checkpoints, kind, has_context, warns, caplog, monkeypa
     assert len([r for r in caplog.records if r.name == "lm_eval.classit"]) == int(warns)
 
 
-def test_run_metadata(tmp_path):
-    """--data_dir and the model's name travel in lm-eval's task metadata; what the user gives wins."""
-    assert run_checks.run_metadata("classit-hf", None) == {"model": "classit-hf"}
-    assert run_checks.run_metadata("hf", tmp_path / ".") == {"model": "hf", "data_dir": str(tmp_path.resolve())}
-    from classit_tasks import task_dir
-
-    manager = harness.task_manager_class(task_dir(), {"model": "classit-hf", "data_dir": "a"})(
-        metadata={"data_dir": "b", "pretrained": "p"})
-    assert manager.metadata == {"model": "classit-hf", "data_dir": "b", "pretrained": "p"}
-
-
 def test_plain_lm_eval_warns_and_logging_works(checkpoints, tmp_path):
     """Plain `lm_eval --model hf` on a GPT-2-style checkpoint prints the parity line (from the task loader);
     classit-eval sets up lm-eval's logging (--write_out shows prompts) and prints no git error outside a repo."""
@@ -123,21 +100,6 @@ def test_plain_lm_eval_warns_and_logging_works(checkpoints, tmp_path):
     assert "will differ from BabyLM 2025" not in ours.stderr  # classit-hf: no parity warning
 
 
-def test_logging_levels(monkeypatch):
-    """--verbosity sets lm-eval's level; LMEVAL_LOG_LEVEL wins over it (lm-eval's own rule)."""
-    logger = logging.getLogger("lm_eval")
-    before = logger.level
-    try:
-        monkeypatch.delenv("LMEVAL_LOG_LEVEL", raising=False)
-        harness.setup_lm_eval_logging("debug")
-        assert logger.level == logging.DEBUG
-        monkeypatch.setenv("LMEVAL_LOG_LEVEL", "ERROR")
-        harness.setup_lm_eval_logging("INFO")
-        assert logger.level == logging.ERROR
-    finally:
-        logger.setLevel(before)
-
-
 def test_update_model_card(checkpoints, tmp_path, one_thread):
     import shutil
 
@@ -149,29 +111,3 @@ def test_update_model_card(checkpoints, tmp_path, one_thread):
     assert card.startswith("# my model") and "none yet" not in card
     row = next(line for line in card.splitlines() if line.startswith(f"| {TASK} | acc |"))
     assert float(row.split("|")[3]) == pytest.approx(_acc(tmp_path / "out"), abs=1e-4)
-
-
-def test_classit_never_writes_its_user_switches():
-    """CLASSIT_DATA_DIR and CLASSIT_ALLOW_NAN are the user's defaults: classit's own code reads them, never sets
-    them (--data_dir travels in lm-eval's task metadata, --allow_nan as a classit-hf argument)."""
-    import ast
-
-    switches = {"CLASSIT_DATA_DIR", "CLASSIT_ALLOW_NAN", "DATA_DIR_ENV", "ENV"}
-
-    def names_switch(node) -> bool:
-        return (isinstance(node, ast.Constant) and node.value in switches) or (
-            isinstance(node, (ast.Name, ast.Attribute)) and getattr(node, "id", getattr(node, "attr", "")) in switches)
-
-    found = []
-    for package in ("classit_tasks", "classit_train"):
-        for path in sorted((REPO / package).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del))
-                        and "environ" in ast.unparse(node.value) and names_switch(node.slice)):
-                    found.append(f"{path.name}:{node.lineno}")
-                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                      and node.func.attr in ("setdefault", "pop", "update", "putenv")
-                      and "environ" in ast.unparse(node.func.value) + node.func.attr
-                      and any(names_switch(a) for a in node.args)):
-                    found.append(f"{path.name}:{node.lineno}")
-    assert found == []

@@ -1,5 +1,6 @@
-"""EWoK without the real data (the zip): a plain-folder file the test writes, with one malformed line, and the count
-check. Parity, groups, breakdowns and tie counting are in tests/integration/test_ewok.py.
+"""EWoK without the real data (the zip): a plain-folder file the test writes, with one malformed line, the count
+check, and the groups lm-eval indexes. Parity, group scores, breakdowns and tie counting are in
+tests/integration/test_ewok.py.
 
 EWoK's terms forbid showing items in plain text: the items here are made up ("a b").
 """
@@ -9,9 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from repo_paths import TASK_DIR
 
 from classit_tasks.tasks.data import ClassitDataError
-from classit_tasks.tasks.ewok import load_ewok
+from classit_tasks.tasks.ewok import DOMAINS, load_ewok
 
 
 def _write_plain_ewok(root, line):
@@ -38,3 +40,14 @@ def test_count_check(tmp_path):
         load_ewok("ewok_filtered", "physical-dynamics", data_dir=tmp_path)
     split = load_ewok("ewok_filtered", "physical-dynamics", data_dir=tmp_path, check_counts="false")["test"]
     assert len(split) == 3
+
+
+def test_groups_are_registered():
+    from lm_eval.tasks import TaskManager
+
+    names = set(TaskManager(include_path=str(TASK_DIR), include_defaults=False).all_tasks)  # the index reads no data
+    for group in ("classit_ewok", "classit_ewok_fast", "classit_ewok_paper", "classit_ewok_paper_fast",
+                  "classit_ewok_breakdown", "classit_ewok_fast_breakdown"):
+        assert group in names
+    for prefix in ("classit_ewok_", "classit_ewok_fast_", "classit_ewok_paper_", "classit_ewok_paper_fast_"):
+        assert all(prefix + d.replace("-", "_") in names for d in DOMAINS)

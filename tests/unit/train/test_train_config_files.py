@@ -1,15 +1,37 @@
-"""Config errors that need no corpus and no tokenizer: invalid YAML names the line, every shipped config parses,
-stage order and hub errors are one line. The errors of configs that run on the real corpora are in
-tests/integration/train/test_train_config.py."""
+"""Config errors that need no corpus and no tokenizer: a bad field is one line naming it, invalid YAML names the
+line, every shipped config parses, stage order and hub errors are one line. The errors of configs that run on the
+real corpora are in tests/integration/train/test_train_config.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from classit_train import ConfigError
+from classit_train import ConfigError, parse_config
 from classit_train.cli import main
 
-from train_helpers import REPO
+from train_helpers import REPO, tiny_config
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"training": {"learning_rate": "fast"}}, "training.learning_rate: expected a number, got 'fast'"),
+    ({"training": {"per_device_train_batch_sise": 8}}, "training.per_device_train_batch_sise: unknown field"),
+    ({"data": {"loss_on": "prompt"}}, "data.loss_on: must be one of 'reply', 'all'; got 'prompt'"),
+    ({"model": {"preset": "huge"}}, "model.preset: unknown preset 'huge'"),
+    ({"stages": [{"name": "s", "sources": [{"source": "nope"}]}]}, "stages[0].sources[0].source: unknown source 'nope'"),
+    ({"stages": [{"name": "s", "sources": [{"source": "switchboard", "weight": 0}]}]}, "stages[0].sources[0].weight: must be > 0"),
+    ({"stages": [{"name": "s", "epochs": "two", "sources": [{"source": "switchboard"}]}]}, "stages[0].epochs: expected"),
+    ({"sources": {"sw": {"type": "switchbord", "paths": ["x"]}}}, "sources.sw.type: unknown source type 'switchbord'"),
+    ({"sources": {"sw": {"type": "switchboard", "paths": ["x"], "backchannels": "maybe"}}},
+     "sources.sw.backchannels: must be one of 'drop', 'absorb', 'keep'"),
+    ({"sources": {"sw": {"type": "prompt_reply"}}}, "sources.sw.paths: give either `paths`"),
+    ({"stages": []}, "stages: at least one stage is required"),
+])
+def test_config_errors_name_the_field(tmp_path, change, message):
+    config = tiny_config(tmp_path / "out", tmp_path / "tokenizer", **change)  # parsing opens no file
+    with pytest.raises(ConfigError) as info:
+        parse_config(config)
+    assert str(info.value).startswith(message), str(info.value)
+    assert "\n" not in str(info.value)
 
 
 def test_invalid_yaml_names_the_line(tmp_path, capsys):
