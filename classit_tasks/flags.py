@@ -6,8 +6,9 @@ it calls ``new``'s own action, so store, store_true/false, store_const, append a
 ``<prog>: warning: OLD is deprecated; use NEW (the old spelling will be removed in the next release)``, once per use.
 A required ``new`` counts as given when its old spelling is (the parser is changed for that: build one per parse).
 
-classit_train has its own copy of this module (classit_train/flags.py) because the two packages never import each
-other (docs/architecture.md); keep the two in step.
+An action rather than a parser class because ``classit-eval run``'s parser is lm-eval's own. classit-train, whose
+parsers are all its own, renames with a parser class instead (classit_train/flags.py: the two packages never import
+each other, docs/architecture.md); both print the same line.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ClassitTrainError
-from .flags import alias
+from .flags import Parser, rename
 
 PROG = "classit-train"
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
@@ -32,7 +32,7 @@ DEMO_CONFIGS = ("tiny_pretrain.yaml", "tiny_merged.yaml", "tiny_sequential.yaml"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Train tokenizers and CLASS-IT-style instruction-tuned BabyLM checkpoints.")
+    parser = Parser(prog=PROG, description="Train tokenizers and CLASS-IT-style instruction-tuned BabyLM checkpoints.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     tok = sub.add_parser("tokenizer", help="train a byte-level BPE tokenizer (chat template included)")
@@ -42,11 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     tok.add_argument("--no_bos", action="store_true", help="do not prepend a BOS token when encoding")
     tok.add_argument("--min_frequency", type=int, default=2)
     tok.add_argument("--max_words", type=int, default=None, help="read at most this many words")
-    alias(tok, "--output_path", "--output")
-    alias(tok, "--vocab_size", "--vocab-size")
-    alias(tok, "--no_bos", "--no-bos")
-    alias(tok, "--min_frequency", "--min-frequency")
-    alias(tok, "--max_words", "--max-words")
+    rename(tok, "--output_path", "--output")
+    rename(tok, "--vocab_size", "--vocab-size")
+    rename(tok, "--no_bos", "--no-bos")
+    rename(tok, "--min_frequency", "--min-frequency")
+    rename(tok, "--max_words", "--max-words")
 
     data = sub.add_parser("data", help="inspect or materialise a config's sources")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--output_path", required=True, help="folder for <source>.jsonl files")
     build.add_argument("--source", action="append", help="only this source (repeatable)")
     build.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    alias(build, "--output_path", "--output")
+    rename(build, "--output_path", "--output")
     from .data_cli import add_data_commands
 
     add_data_commands(data_sub)
@@ -79,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data_dir", default=None, help="evaluation data for --max_contamination (default $CLASSIT_DATA_DIR)")
     train.add_argument("--fresh", action="store_true",
                        help="replace a finished run in --output_path trained with another config (default: refuse)")
-    alias(train, "--output_path", "--output-dir")
-    alias(train, "--stage_order", "--stage-order")
+    rename(train, "--output_path", "--output-dir")
+    rename(train, "--stage_order", "--stage-order")
 
     from .configs_cmd import add_parser as add_configs_parser
 
@@ -92,8 +92,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="folder for the tiny base and the two instruction-tuned runs")
     demo.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for all three configs")
     demo.add_argument("--max_records", type=int, default=None, help="cap every source at this many records (a quick run)")
-    alias(demo, "--output_path", "--output-dir")
-    alias(demo, "--max_records", "--max-records")
+    rename(demo, "--output_path", "--output-dir")
+    rename(demo, "--max_records", "--max-records")
     return parser
 
 

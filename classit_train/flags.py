@@ -1,13 +1,10 @@
-"""Old flag spellings kept for one release: hidden from ``--help``, one deprecation line on stderr when used.
+"""Old flag spellings of ``classit-train``, kept for one release.
 
-Every multi-word flag is snake_case like lm-eval's (``--output_path``, ``--allow_nan``). ``alias(parser, new, old)``
-adds ``old`` as a hidden option that parses exactly like ``new`` (same destination, type, choices, number of values;
-it calls ``new``'s own action, so store, store_true/false, store_const, append and count all work) and prints
-``<prog>: warning: OLD is deprecated; use NEW (the old spelling will be removed in the next release)``, once per use.
-A required ``new`` counts as given when its old spelling is (the parser is changed for that: build one per parse).
-
-classit_tasks has its own copy of this module (classit_tasks/flags.py) because the two packages never import each
-other (docs/architecture.md); keep the two in step.
+Every multi-word flag is snake_case like lm-eval's (``--output_path``, ``--max_records``). A :class:`Parser` (the
+class of classit-train's parser and, through ``add_subparsers``, of every sub-command's) rewrites an old spelling
+registered with :func:`rename` to its new one before parsing, and prints one line per use:
+``<prog>: warning: OLD is deprecated; use NEW (the old spelling will be removed in the next release)``. Old spellings
+are not options of the parser, so ``--help`` lists only the new ones and a required flag stays required.
 """
 
 from __future__ import annotations
@@ -16,25 +13,26 @@ import argparse
 import sys
 
 
-class DeprecatedFlag(argparse.Action):
-    """A hidden old spelling of ``target``: warns, then hands its values to ``target``'s action."""
+class Parser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` that also takes the old spellings in ``renamed`` (old -> new), with a warning."""
 
-    def __init__(self, option_strings, dest, target: argparse.Action, **kwargs):
-        super().__init__(option_strings, target.dest, nargs=target.nargs, const=target.const,
-                         default=argparse.SUPPRESS, type=target.type, choices=target.choices,
-                         help=argparse.SUPPRESS, metavar=target.metavar)
-        self.target = target
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.renamed: dict[str, str] = {}
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        new = self.target.option_strings[0]
-        print(f"{parser.prog}: warning: {option_string} is deprecated; use {new} "
-              "(the old spelling will be removed in the next release)", file=sys.stderr)
-        self.target.required = False  # given under its old name (argparse checks requiredness per action)
-        self.target(parser, namespace, values, new)
+    def parse_known_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        for i, arg in enumerate(args):
+            if arg == "--":  # everything after it is a value
+                break
+            flag, equals, value = arg.partition("=")
+            if flag in self.renamed:
+                print(f"{self.prog}: warning: {flag} is deprecated; use {self.renamed[flag]} "
+                      "(the old spelling will be removed in the next release)", file=sys.stderr)
+                args[i] = self.renamed[flag] + equals + value
+        return super().parse_known_args(args, namespace)
 
 
-def alias(parser: argparse.ArgumentParser, new: str, *old: str) -> None:
-    """Accept each spelling in ``old`` for the option ``new`` (already added to ``parser``), deprecated."""
-    target = parser._option_string_actions[new]
-    for spelling in old:
-        parser.add_argument(spelling, action=DeprecatedFlag, target=target)
+def rename(parser: Parser, new: str, *old: str) -> None:
+    """Accept each spelling in ``old`` for the option ``new`` of ``parser``, deprecated."""
+    parser.renamed.update(dict.fromkeys(old, new))
