@@ -11,20 +11,12 @@ import sys
 import pytest
 from tiny_models import EVAL_DATA
 
+from zip_cache_fixtures import cache, entries  # noqa: F401  (cache is a fixture)
+
 from classit_tasks.tasks import zip_cache
 from classit_tasks.tasks.data import ClassitDataError, extract_zip
 
 REAL_ZIP = EVAL_DATA / "fast_eval" / "ewok_fast.zip"
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLASSIT_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "extracted"
-
-
-def _entries(root):
-    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
 
 
 def test_a_planted_entry_is_refused(cache):
@@ -59,7 +51,7 @@ def test_temporaries_of_killed_extractions_are_removed_live_ones_kept(cache, tmp
     procs[0].wait()
     try:
         extract_zip(REAL_ZIP, "ewok_fast")
-        names = _entries(cache)
+        names = entries(cache)
         assert ".tmp-ewok_fast-1-dead" not in names and ".tmp-ewok_fast-2-live" in names
         assert len([n for n in names if not n.startswith(".tmp-")]) == 1
     finally:

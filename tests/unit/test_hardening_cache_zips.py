@@ -9,18 +9,10 @@ import zipfile
 
 import pytest
 
+from zip_cache_fixtures import cache, entries  # noqa: F401  (cache is a fixture)
+
 from classit_tasks.tasks import zip_cache
 from classit_tasks.tasks.data import ClassitDataError, extract_zip
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLASSIT_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "extracted"
-
-
-def _entries(root):
-    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
 
 
 def _stored_zip(path, text: str, name="ewok_fast"):
@@ -52,7 +44,7 @@ def test_zip_bomb_is_a_one_line_error_and_leaves_nothing(cache, tmp_path, monkey
     with pytest.raises(ClassitDataError) as err:
         extract_zip(bomb, "ewok_fast")
     assert "expands to more than 8,388,608 bytes (at member 'ewok_fast/big.jsonl')" in str(err.value)
-    assert _entries(cache) == []
+    assert entries(cache) == []
 
 
 def test_bad_zips_leave_no_entry(cache, tmp_path):
@@ -63,4 +55,4 @@ def test_bad_zips_leave_no_entry(cache, tmp_path):
     other = _stored_zip(tmp_path / "other.zip", "x", name="something_else")
     with pytest.raises(ClassitDataError, match="holds no folder named 'ewok_fast'"):
         extract_zip(other, "ewok_fast")
-    assert _entries(cache) == []
+    assert entries(cache) == []
