@@ -51,3 +51,17 @@ def write_config(path: Path, config: dict) -> Path:
     return path
 
 
+
+
+def run_in_process(config: dict) -> Path:
+    """Train ``config`` (a dict) in this process with one torch thread (same numbers with 1 and 2 cores)."""
+    import torch
+
+    from classit_train import parse_config, run_curriculum
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return run_curriculum(parse_config(config))
+    finally:
+        torch.set_num_threads(before)

@@ -10,27 +10,17 @@ import statistics
 from pathlib import Path
 
 import pytest
-import torch
 
-from classit_train import parse_config, run_curriculum
+from classit_train import parse_config
 from classit_train.cli import main
 from classit_train.data import build_stage_data
 from classit_train.data_map import write_data_map
 from classit_train.dynamics import DYNAMICS_FILE, read_dynamics
 from classit_train.errors import ConfigError, DataError
 
-from train_helpers import tiny_config, write_config
+from train_helpers import run_in_process, tiny_config, write_config
 
 SOURCES = [{"source": "switchboard"}, {"source": "simple_wiki"}]
-
-
-def _run(config: dict) -> Path:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return run_curriculum(parse_config(config))
-    finally:
-        torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +29,7 @@ def mapped_run(tmp_path_factory, tokenizer_dir):
     out = tmp_path_factory.mktemp("map") / "run"
     config = tiny_config(out, tokenizer_dir, data={"dynamics": True},
                          stages=[{"name": "merged", "epochs": 3, "sources": SOURCES}])
-    _run(config)
+    run_in_process(config)
     folder, rows, notes = write_data_map(out)
     return {"out": out, "map": folder, "rows": rows, "notes": notes, "config": config}
 

@@ -15,10 +15,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from classit_train import parse_config, run_curriculum
 from classit_train.checkpoint import is_complete, read_state
 
-from train_helpers import REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
+from train_helpers import run_in_process, REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
 
 # 2 processes x 4 rows vs 1 process x 8 rows: same rows per optimizer step, gradients all-reduced in another order.
 LOSS_RTOL = 1e-4
@@ -47,20 +46,11 @@ def _log_losses(trainer_dir: Path) -> list[float]:
     return [h["loss"] for h in json.loads((last / "trainer_state.json").read_text())["log_history"] if "loss" in h]
 
 
-def _run_in_process(config: dict) -> Path:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return run_curriculum(parse_config(config))
-    finally:
-        torch.set_num_threads(before)
-
-
 def test_two_gloo_processes_match_one_process(tmp_path, tokenizer_dir):
     config = tiny_config(tmp_path / "one", tokenizer_dir,
                          training={"max_steps": 6, "lr_scheduler_type": "cosine", "per_device_train_batch_size": 8},
                          checkpoints={"at_words": [1000, 2000]})
-    one = _run_in_process(config)
+    one = run_in_process(config)
     path = write_config(tmp_path / "cfg.yaml", config)
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                 "-m", "classit_train", "train", str(path), "--output_path", str(tmp_path / "two"),
@@ -90,7 +80,7 @@ def test_kill_9_mid_stage_then_resume_equals_uninterrupted(tmp_path, tokenizer_d
                          training={"save_steps": 5, "lr_scheduler_type": "cosine", "warmup_ratio": 0.1},
                          sources={"switchboard": {"type": "switchboard", "paths": [str(SWITCHBOARD)], "max_records": 300},
                                   "simple_wiki": {"type": "simple_wiki", "paths": [str(WIKI_DEV)], "max_records": 120}})
-    reference = _run_in_process(config)
+    reference = run_in_process(config)
     ref_state = read_state(reference)
     assert ref_state.stage_step >= 20
 

@@ -14,27 +14,16 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
-from classit_train import parse_config, run_curriculum
 from classit_train.checkpoint import is_complete, read_state
 from classit_train.cli import main
 from classit_train.milestones import milestone_name, milestones, parse_milestone_name
 
-from train_helpers import REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
+from train_helpers import run_in_process, REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
 
 
 def _env():
     return {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
-
-
-def _in_process(config: dict) -> Path:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return run_curriculum(parse_config(config))
-    finally:
-        torch.set_num_threads(before)
 
 
 def _milestone_dirs(run: Path) -> list[str]:
@@ -96,7 +85,7 @@ def series(tmp_path_factory, tokenizer_dir):
     """An uninterrupted two-stage run with a milestone every 1,000 words (the reference of the kill -9 test)."""
     root = tmp_path_factory.mktemp("milestones")
     config = _two_stage(root / "ref" / "run", tokenizer_dir)
-    final = _in_process(config)
+    final = run_in_process(config)
     return {"run": root / "ref" / "run", "final": final, "config": config}
 
 
@@ -146,7 +135,7 @@ def test_run_from_a_base_continues_its_words_and_one_step_over_two_milestones_wr
                         tokenizer={}, checkpoints={"at_words": at},
                         training={"per_device_train_batch_size": 24, "max_steps": 5, "save_steps": 1},
                         stages=[{"name": "merged", "sources": [{"source": "switchboard"}, {"source": "simple_wiki"}]}])
-    final = _in_process(config)
+    final = run_in_process(config)
     end = read_state(final)
     assert end.words_offset == offset and end.words_seen > offset
     assert end.parent == str((series["run"] / "02-simple_wiki").resolve()) and end.branch == "merged"
