@@ -40,7 +40,7 @@ from classit_tasks.responses import rule_of
 from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError, find_file
 from classit_tasks.tasks.family import Family
-from classit_tasks.tasks.loaders import Docs
+from classit_tasks.tasks.loaders import Docs, _flag
 from classit_tasks.tasks.text_files import open_utf8
 
 log = logging.getLogger(__name__)
@@ -120,12 +120,6 @@ def read_reading_csv(path, restore_none_in_prev_item: bool = False) -> list[dict
                 raise ClassitDataError(f"{where}, column 'prev_word': empty although prev_item is given")
             rows.append(record)
     return rows
-
-
-def _flag(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off"}
-    return bool(value)
 
 
 def load_reading(
