@@ -188,9 +188,3 @@ def chance_level(task: str, metric: str, n_options: int | None = None, majority:
             return family.chance
         return F.family("entity_tracking").chance if "entity_tracking" in task else 0.5
     return None
-
-
-def leaf_family(task: str) -> str:
-    """Task family of a leaf task name, for chance levels and ability breakdowns: the family module that lists it
-    (classit_tasks.tasks.families), else a guess from the name."""
-    return F.family_name(task)

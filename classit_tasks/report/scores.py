@@ -271,7 +271,7 @@ def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
     found: dict[tuple[str, str], list[str]] = {}
     leaves = [leaf for root in run.roots() for leaf in run.leaves(root)]
     for task in dict.fromkeys(leaves):
-        family = M.leaf_family(task)
+        family = F.family_name(task)
         if "breakdown" in task:  # diagnostic tasks that pool other tasks' items
             continue
         items = run.items.get(task)
