@@ -8,6 +8,7 @@ it is the usual choice at this scale. Parameter counts below are for a 16,384-to
 preset          hidden  layers  heads  intermediate  context  parameters
 ==============  ======  ======  =====  ============  =======  ================================================
 tiny            64      2       4      256           512      ~0.13M + 64 x vocab (tests, demo; CPU)       
+cpu-small       192     6       3      512           512      ~2.7M + 192 x vocab (the CPU reference run)
 babylm-100m     768     12      12     2048          512      ~98M  (GPT-2-small / BabyLM baseline size)
 babylm-140m     768     18      12     2048          512      ~140M (same width, deeper: depth helps small LMs)
 ==============  ======  ======  =====  ============  =======  ================================================
@@ -25,6 +26,10 @@ from typing import Any
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
                  intermediate_size=256, max_position_embeddings=512),
+    # Chosen by measurement for the CPU reference run (benchmarks/reference_preset.py: BLiMP fast per CPU-minute,
+    # 2 cores; docs/results/reference-cpu/README.md).
+    "cpu-small": dict(hidden_size=192, num_hidden_layers=6, num_attention_heads=3, num_key_value_heads=3,
+                      intermediate_size=512, max_position_embeddings=512),
     "babylm-100m": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, num_key_value_heads=12,
                         intermediate_size=2048, max_position_embeddings=512),
     "babylm-140m": dict(hidden_size=768, num_hidden_layers=18, num_attention_heads=12, num_key_value_heads=12,
