@@ -2,15 +2,18 @@
 
     python benchmarks/finetune_throughput.py --official_repo /path/to/evaluation-pipeline-2025 \
         --official_python /path/to/venv/bin/python [--tasks rte,mrpc,wsc] [--seeds 1,2,3] \
-        [--epochs N] [--train_limit N] [--valid_limit N] [--threads 1]
+        [--epochs N] [--train_limit N] [--valid_limit N] [--threads 1] [--model runs/reference-cpu/base/final]
 
-Model: the fixed 10.4M-parameter Llama-style benchmark model of benchmarks/eval_throughput.py (built once under
---work). Per task, the same data (optionally the first --train_limit / --valid_limit lines of each file, written
+Model: --model, a checkpoint folder (e.g. the reference run's base, which learns: scores above chance make
+"equal accuracy" a real check), else the fixed 10.4M-parameter Llama-style benchmark model of
+benchmarks/eval_throughput.py (built once under --work). The two arms are interleaved seed by seed (official seed
+1, classit seed 1, official seed 2, ...), one process per seed each, so that load on a shared machine falls on
+both alike. Per task, the same data (optionally the first --train_limit / --valid_limit lines of each file, written
 to a temporary data folder used by both), the same epochs and batch size (the protocol's, 32), the same seeds:
   official - ``python -m evaluation_pipeline.finetune.run`` with eval_finetuning.sh's flags (``--save`` kept unless
              --no_save), one process per seed, as the script runs it;
   classit  - ``classit-eval finetune`` in its default mode (last-token pooling, held-out selection, length-grouped
-             batches), one process for all seeds (``--seed_workers 1``: seeds one after another).
+             batches), one process per seed.
 Both get the same number of torch threads (--threads). Prints per task: wall time of each arm (all seeds), the
 ratio classit / official, the CPU time (user + system, os.wait4) of each arm and its ratio (less sensitive than
 wall time to other load on a shared machine), the score per seed of each and whether classit's mean lies within
@@ -63,45 +66,43 @@ def rss_of(argv: list[str], env: dict, cwd: Path | None = None) -> tuple[float, 
     return seconds, usage.ru_maxrss / 1024**2, usage.ru_utime + usage.ru_stime
 
 
-def official_runs(args, model: Path, task: str, data: Path, work: Path, env: dict) -> dict:
+def official_run(args, model: Path, task: str, data: Path, work: Path, env: dict, seed: int) -> dict:
+    """One seed of the official code, run as eval_finetuning.sh runs it."""
     labels, metrics, valid_metric = TASK_FLAGS[task]
     folder = data / "full_eval" / "glue_filtered"
-    seconds, rss, cpu, scores = 0.0, 0.0, 0.0, []
-    for seed in args.seed_list:
-        out_dir = work / f"official_{task}_{seed}"
-        out_dir.mkdir(parents=True)
-        argv = [args.official_python, "-m", "evaluation_pipeline.finetune.run", "--model_name_or_path", str(model),
-                "--train_data", str(folder / f"{task}.train.jsonl"),
-                "--valid_data", str(folder / f"{task}.valid.jsonl"),
-                "--predict_data", str(folder / f"{task}.valid.jsonl"), "--task", task, "--num_labels", str(labels),
-                "--batch_size", str(BATCH.get(task, 32)), "--learning_rate", "3e-5", "--num_epochs", str(args.epochs),
-                "--sequence_length", "512", "--results_dir", str(out_dir / "results"), "--metrics", *metrics,
-                "--metric_for_valid", valid_metric, "--seed", str(seed), "--save_dir", str(out_dir / "models")]
-        if not args.no_save:
-            argv.append("--save")
-        s, r, c = rss_of(argv, {**env, "PYTHONPATH": str(args.official_repo)}, cwd=out_dir)
-        seconds, rss, cpu = seconds + s, max(rss, r), cpu + c
-        text = next((out_dir / "results").rglob("results.txt")).read_text()
-        key = "f1" if valid_metric == "f1" else "accuracy"
-        scores.append(float(re.search(rf"^{key}: ([0-9.eE+-]+)$", text, flags=re.M).group(1)))
-    return {"seconds": seconds, "rss_gb": rss, "cpu": cpu, "scores": scores}
+    out_dir = work / f"official_{task}_{seed}"
+    out_dir.mkdir(parents=True)
+    argv = [args.official_python, "-m", "evaluation_pipeline.finetune.run", "--model_name_or_path", str(model),
+            "--train_data", str(folder / f"{task}.train.jsonl"),
+            "--valid_data", str(folder / f"{task}.valid.jsonl"),
+            "--predict_data", str(folder / f"{task}.valid.jsonl"), "--task", task, "--num_labels", str(labels),
+            "--batch_size", str(BATCH.get(task, 32)), "--learning_rate", "3e-5", "--num_epochs", str(args.epochs),
+            "--sequence_length", "512", "--results_dir", str(out_dir / "results"), "--metrics", *metrics,
+            "--metric_for_valid", valid_metric, "--seed", str(seed), "--save_dir", str(out_dir / "models")]
+    if not args.no_save:
+        argv.append("--save")
+    seconds, rss, cpu = rss_of(argv, {**env, "PYTHONPATH": str(args.official_repo)}, cwd=out_dir)
+    text = next((out_dir / "results").rglob("results.txt")).read_text()
+    key = "f1" if valid_metric == "f1" else "accuracy"
+    score = float(re.search(rf"^{key}: ([0-9.eE+-]+)$", text, flags=re.M).group(1))
+    return {"seconds": seconds, "rss_gb": rss, "cpu": cpu, "scores": [score]}
 
 
-def classit_run(args, model: Path, task: str, data: Path, work: Path, env: dict) -> dict:
-    out = work / f"classit_{task}.json"
+def classit_run(args, model: Path, task: str, data: Path, work: Path, env: dict, seed: int) -> dict:
+    out = work / f"classit_{task}_seed{seed}.json"
     argv = [sys.executable, "-m", "classit_tasks.finetune", "--model_args", f"pretrained={model}", "--tasks", task,
-            "--num_epochs", str(args.epochs), "--seeds", args.seeds, "--seed_workers", "1", "--device", "cpu",
+            "--num_epochs", str(args.epochs), "--seeds", str(seed), "--seed_workers", "1", "--device", "cpu",
             "--data_dir", str(data), "--output_path", str(out), "--num_threads", str(args.threads),
             "--verbosity", "WARNING"]
     seconds, rss, cpu = rss_of(argv, {**env, "PYTHONPATH": str(REPO)})
-    result = json.loads(next(work.glob(f"classit_{task}_*.json")).read_text())
+    result = json.loads(next(work.glob(f"classit_{task}_seed{seed}_*.json")).read_text())
     info = result["finetune"][f"classit_glue_{task}"]
     metric = info["selection_metric"]
     per_seed = info["per_seed"]
     real = sum(s["tokens"]["real_tokens"] for s in per_seed)
     padded = sum(s["tokens"]["padded_tokens"] for s in per_seed)
     return {"seconds": seconds, "rss_gb": rss, "cpu": cpu, "scores": [s[metric] for s in per_seed], "real": real,
-            "padding": padded / (real + padded)}
+            "padded": padded}
 
 
 def random_batch_padding(lengths: list[int], batch: int, draws: int = 20) -> tuple[float, int]:
@@ -120,6 +121,25 @@ def random_batch_padding(lengths: list[int], batch: int, draws: int = 20) -> tup
     return sum(fractions) / draws, real
 
 
+def _interleaved(args, model: Path, task: str, data: Path, work: Path, env: dict) -> tuple[dict, dict]:
+    """Both arms, seed by seed in alternation; per arm: total wall and CPU seconds, peak RSS, scores per seed."""
+    arms: dict[str, dict] = {}
+    for seed in args.seed_list:
+        for name, run in (("official", official_run), ("classit", classit_run)):
+            one = run(args, model, task, data, work, env, seed)
+            total = arms.setdefault(name, {"seconds": 0.0, "cpu": 0.0, "rss_gb": 0.0, "scores": [], "real": 0,
+                                           "padded": 0})
+            total["seconds"] += one["seconds"]
+            total["cpu"] += one["cpu"]
+            total["rss_gb"] = max(total["rss_gb"], one["rss_gb"])
+            total["scores"] += one["scores"]
+            total["real"] += one.get("real", 0)
+            total["padded"] += one.get("padded", 0)
+    cls = arms["classit"]
+    cls["padding"] = cls["padded"] / max(1, cls["real"] + cls["padded"])
+    return arms["official"], cls
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--official_repo", required=True, type=Path)
@@ -133,17 +153,19 @@ def main() -> None:
     p.add_argument("--no_save", action="store_true", help="drop eval_finetuning.sh's --save from the official runs")
     p.add_argument("--data_dir", type=Path, default=DATA)
     p.add_argument("--work", default=str(REPO / ".cache" / "bench"))
+    p.add_argument("--model", type=Path, default=None,
+                   help="checkpoint folder to fine-tune (default: the 10.4M benchmark model)")
     args = p.parse_args()
     args.seed_list = [int(s) for s in args.seeds.split(",")]
     from eval_throughput import build_model
     from transformers import AutoTokenizer
 
-    model = build_model(Path(args.work) / "model10m").resolve()
+    model = args.model.resolve() if args.model else build_model(Path(args.work) / "model10m").resolve()
     tokenizer = AutoTokenizer.from_pretrained(str(model))
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     env = {"OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1",
            "TOKENIZERS_PARALLELISM": "false", "PATH": "/usr/bin:/bin", "WANDB_MODE": "disabled"}
-    print(f"model: {model} (10.4M Llama); seeds {args.seeds}; epochs {args.epochs or 'protocol'}; train_limit "
+    print(f"model: {model}{'' if args.model else ' (10.4M Llama)'}; seeds {args.seeds}; epochs {args.epochs or 'protocol'}; train_limit "
           f"{args.train_limit}; valid_limit {args.valid_limit}; {args.threads} thread(s) per process; official "
           f"{'without' if args.no_save else 'with'} --save")
     print("| task | epochs | official s | classit s | ratio | official CPU s | classit CPU s | CPU ratio | "
@@ -160,8 +182,7 @@ def main() -> None:
             args_task = argparse.Namespace(**{**vars(args), "epochs": epochs})
             work = Path(tmp) / task
             work.mkdir()
-            off = official_runs(args_task, model, task, data, work, env)
-            cls = classit_run(args_task, model, task, data, work, env)
+            off, cls = _interleaved(args_task, model, task, data, work, env)
             records = [json.loads(line) for line in (data / "full_eval" / "glue_filtered" / f"{task}.train.jsonl")
                        .read_text().splitlines()]
             pairs = [TASKS[task].texts(r) for r in records]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPTS = ["scripts/demo.sh", "scripts/ci_gate.sh", "scripts/quickstart.sh", ".ci/run", ".ci/compat.sh"]
+SCRIPTS = ["scripts/demo.sh", "scripts/ci_gate.sh", "scripts/quickstart.sh", "scripts/reference_run.sh", ".ci/run",
+           ".ci/compat.sh"]
 
 
 def _bash(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -52,3 +53,16 @@ def test_ci_gate_usage():
 def test_ci_runs_the_smoke_demo_after_the_tests():
     text = (REPO / ".ci" / "run").read_text()
     assert text.index("python -m pytest") < text.index("bash scripts/demo.sh") and "--smoke" in text
+
+
+def test_reference_run_help_and_usage(tmp_path):
+    result = _bash("scripts/reference_run.sh", "--help")
+    assert result.returncode == 0
+    for knob in ("--smoke", "REF_FT_EPOCHS", "REF_FT_SEEDS", "REF_PRESET", "chck_1M"):
+        assert knob in result.stdout
+    result = _bash("scripts/reference_run.sh")
+    assert result.returncode == 2 and "usage: bash scripts/reference_run.sh DATA_ROOT" in result.stderr
+    (tmp_path / "babylm_eval_2025").mkdir()
+    result = _bash("scripts/reference_run.sh", str(tmp_path), str(tmp_path / "out"))
+    assert result.returncode == 2 and "corpora/switchboard is missing" in result.stderr
+    assert not (tmp_path / "out").exists()
