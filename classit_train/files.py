@@ -1,4 +1,4 @@
-"""Small file helpers: path expansion, gzip-aware reading, atomic writes."""
+"""Small file helpers: path expansion, gzip-aware reading, atomic JSON writes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import gzip
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -87,32 +86,3 @@ def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def publish_dir(tmp_dir: str | os.PathLike, final_dir: str | os.PathLike) -> None:
-    """Atomically move a fully written ``tmp_dir`` to ``final_dir`` (replacing an older one)."""
-    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
-    if final_dir.exists():
-        # os.replace cannot replace a non-empty directory: move the old one aside first.
-        from .ownership import claim
-
-        old = claim(final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}"))
-        os.replace(final_dir, old)
-        os.replace(tmp_dir, final_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp_dir, final_dir)
-    _fsync_dir(final_dir.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

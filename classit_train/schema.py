@@ -1,19 +1,26 @@
 """A dict (parsed YAML) -> dataclass, checking every field's type; errors name the field (``stages[1].lr``).
 
-Used by the run configuration (``config.py``), the source specs (``sources``) and curriculum selections
-(``curriculum_select.py``); it knows none of them.
+Used by the run configuration (``config/run.py``), the source specs (``data/sources``) and curriculum selections
+(``data/selection.py``); it knows none of them. :func:`did_you_mean` gives their closest-name hints.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import types
 import typing
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 from .errors import ConfigError
-from .validate import did_you_mean
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest valid names, or an empty string."""
+    near = difflib.get_close_matches(str(name), sorted(set(map(str, valid))), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
+
 
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)

@@ -1,6 +1,6 @@
 """Data maps of instruction data (Dataset Cartography, Swayamdipta et al., EMNLP 2020).
 
-From a run's recorded training dynamics (:mod:`classit_train.dynamics`), for every example i over the E epochs in
+From a run's recorded training dynamics (:mod:`classit_train.analysis.dynamics`), for every example i over the E epochs in
 which it was trained, with p_e(i) its per-epoch reply probability (the geometric mean of its reply tokens'
 probabilities by default, ``--probability mean`` for the arithmetic mean):
 
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checkpoints.ownership import claim, publish_dir, remove_if_owned
+from ..errors import DataError
+from ..files import write_json_atomic
 from .dynamics import DYNAMICS_FILE, Dynamics, read_dynamics
-from .errors import DataError
-from .io_utils import publish_dir, write_json_atomic
-from .ownership import claim, remove_if_owned
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm.auto import tqdm
 
-from .errors import DataError
+from ..data.records import Record
+from ..errors import DataError
 from .eval_sets import EvalSet
-from .records import Record
 
 NGRAM = 13
 MIN_SENTENCE_WORDS = 4

@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import TrainerCallback
 
-from .errors import DataError
-from .formatting import IGNORE_INDEX
+from ..data.formatting import IGNORE_INDEX
+from ..errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -111,18 +109,6 @@ class DynamicsRecorder:
                 self.sums = torch.from_numpy(data["sums"].copy())
 
 
-class DynamicsCallback(TrainerCallback):
-    """Tells the recorder which epoch the next micro-batches belong to."""
-
-    def __init__(self, recorder: DynamicsRecorder):
-        self.recorder = recorder
-
-    def on_epoch_begin(self, args, state, control, **kwargs):
-        # state.epoch is the fraction of epochs done (e.g. 1.5 when resuming mid-way through the second epoch).
-        self.recorder.epoch = int(math.floor((state.epoch or 0.0) + 1e-6))
-        return control
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the per-stage file
 
@@ -194,17 +180,14 @@ def _savez_atomic(path: Path, **arrays) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# the trainer's hooks (classit_train.trainer calls attach and finish)
+# the trainer's side (classit_train.training.trainer gives the recorder to its Trainer and callbacks)
 
 
-def attach(trainer, stage_data, stage_name: str, resume: str | os.PathLike | None, is_main: bool) -> DynamicsRecorder:
-    """Give ``trainer`` a recorder for this stage's examples (continuing a resumed checkpoint's sums)."""
+def stage_recorder(stage_data, stage_name: str, resume: str | os.PathLike | None, is_main: bool) -> DynamicsRecorder:
+    """A recorder for this stage's examples (continuing a resumed checkpoint's sums)."""
     recorder = DynamicsRecorder(stage_data.example_ids, stage_data.example_sources, stage_name)
     if resume is not None:
         recorder.load_partial(resume, is_main)
-    trainer.dynamics = recorder
-    trainer.compute_loss_func = recording_loss(recorder)  # the Trainer's hook for a custom loss
-    trainer.add_callback(DynamicsCallback(recorder))
     return recorder
 
 
@@ -233,9 +216,9 @@ def recording_loss(recorder: DynamicsRecorder):
     return loss
 
 
-def finish(trainer, folder: str | os.PathLike, is_main: bool, meta: dict) -> None:
+def finish(recorder: DynamicsRecorder, device, folder: str | os.PathLike, is_main: bool, meta: dict) -> None:
     """Write the stage's dynamics file into ``folder`` (collective; rank 0 writes)."""
-    sums = trainer.dynamics.global_sums(trainer.args.device)
+    sums = recorder.global_sums(device)
     if is_main:
-        path = write_dynamics(folder, trainer.dynamics, sums, meta)
+        path = write_dynamics(folder, recorder, sums, meta)
         logger.info("training dynamics of %d examples over %d epoch(s) -> %s", sums.shape[1], sums.shape[0], path.name)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .errors import DataError
+from ..errors import DataError
 
 ZIP_PASSWORD_ENV = "CLASSIT_ZIP_PASSWORD"
 DEFAULT_ZIP_PASSWORD = "BabyLM2025"

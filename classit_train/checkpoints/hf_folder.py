@@ -7,7 +7,7 @@ before its state file is written:
   ``generate`` and ``pipeline("text-generation")`` stop at the end of a reply; ``pad_token_id`` is set;
 - ``config.json``: ``use_cache: true`` (training runs with the KV cache off; inference wants it on);
 - ``tokenizer_config.json``: a format read by transformers 4.46 … 5.x alike (see :func:`portable_tokenizer_config`);
-- ``README.md``: a model card (:mod:`classit_train.model_card`).
+- ``README.md``: a model card (:mod:`classit_train.checkpoints.model_card`).
 
 All edits are plain JSON/text rewrites (no model load), written atomically.
 """
@@ -19,7 +19,7 @@ import logging
 import os
 from pathlib import Path
 
-from .io_utils import write_json_atomic
+from ..files import write_json_atomic
 
 logger = logging.getLogger(__name__)
 

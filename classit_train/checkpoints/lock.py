@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import ClassitTrainError
+from ..errors import ClassitTrainError
 
 LOCK_NAME = ".classit-train.lock"
 _held: dict[Path, int] = {}  # output folder -> open descriptor holding the lock (kept for the process lifetime)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 SCHEDULES = ("babylm", "none")
 MILESTONE_UNIT = 1_000  # milestones are whole thousands of words (folder names chck_{N}K / chck_{N}M)
@@ -143,8 +143,8 @@ def milestones(cc: CheckpointsConfig, budget_max_words: int | None) -> list[int]
 def run_lineage(config) -> dict:
     """The state keys that place a run in its lineage: ``branch`` (the run folder's name), ``parent`` (the resolved
     ``init_from`` checkpoint, or None) and ``words_offset`` (words the parent had seen, from its state, else 0)."""
-    from .checkpoint import read_state
-    from .io_utils import expand_vars
+    from .state import read_state
+    from ..files import expand_vars
 
     out = Path(expand_vars(config.output_dir, "output_dir"))
     parent, offset = None, 0

@@ -1,4 +1,4 @@
-"""What classit-train may delete, and when it may reuse an output folder.
+"""What classit-train may delete, when it may reuse an output folder, and how a finished folder is published.
 
 * **Only what it created.** Every temporary entry classit-train makes (``.staging``, ``.tmp-*``, ``.*.old-*``) is
   first recorded in the ``.classit-owned`` manifest of its folder; ``clean_owned`` removes the leftovers of a killed
@@ -7,6 +7,7 @@
   validated) takes the folder's lock, compares the new config with the ``config.yaml`` of the run already there and
   refuses a finished run trained with other settings unless ``fresh`` is asked for (then it removes that run's own
   outputs, named by its config, and nothing else); on a resume it warns about every changed setting.
+* **A folder appears complete or not at all.** ``publish_dir`` renames a fully written ``.tmp-*`` folder into place.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .lock import lock_output_dir
 
 logger = logging.getLogger("classit_train")
@@ -150,3 +151,30 @@ def remove_if_owned(path: str | os.PathLike) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+
+def publish_dir(tmp_dir: str | os.PathLike, final_dir: str | os.PathLike) -> None:
+    """Atomically move a fully written ``tmp_dir`` to ``final_dir`` (replacing an older one)."""
+    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
+    if final_dir.exists():
+        # os.replace cannot replace a non-empty directory: move the old one aside first.
+        old = claim(final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}"))
+        os.replace(final_dir, old)
+        os.replace(tmp_dir, final_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp_dir, final_dir)
+    _fsync_dir(final_dir.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

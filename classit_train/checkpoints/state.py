@@ -8,12 +8,14 @@ normal Hugging Face model folder (config, weights, tokenizer) plus ``classit_sta
      "branch": "tiny-merged", "parent": "/abs/runs/tiny-pretrain/01-pretrain", "words_offset": 50000,
      "milestone_words": null, ...}
 
-Milestone folders ``chck_{N}M`` / ``chck_{N}K`` (:mod:`classit_train.milestones`) are of the same kind.
+Milestone folders ``chck_{N}M`` / ``chck_{N}K`` (:mod:`classit_train.checkpoints.milestones`) are of the same kind.
 
 End-of-stage and milestone folders are written under a temporary name and renamed into place only when complete
 (a crash leaves at most a hidden ``.tmp-*`` folder, cleaned up on restart). ``checkpoint-N`` folders are written
-by the Trainer in place; their state file is written last (:mod:`classit_train.checkpoint_callback`), and one
-without it is incomplete.
+by the Trainer in place; their state file is written last
+(:class:`classit_train.training.callbacks.CheckpointStateCallback`), and one without it is incomplete:
+:func:`latest_checkpoint` never resumes from one, and :func:`drop_incomplete_checkpoints` deletes them when the
+stage restarts.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .io_utils import write_json_atomic
+from ..files import write_json_atomic
 
 STATE_FILE = "classit_state.json"
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+CHECKPOINT_PREFIX = "checkpoint-"  # transformers.trainer_utils.PREFIX_CHECKPOINT_DIR in every supported version
+_CHECKPOINT = re.compile(rf"^{CHECKPOINT_PREFIX}(\d+)$")
 
 
 @dataclass
@@ -90,3 +94,13 @@ def clean_partial(folder: str | os.PathLike) -> None:
 
     if Path(folder).is_dir():
         clean_owned(folder)
+
+
+def drop_incomplete_checkpoints(trainer_dir: str | os.PathLike) -> None:
+    """Delete ``checkpoint-N`` folders without a state file (left by a run killed while saving)."""
+    trainer_dir = Path(trainer_dir)
+    if not trainer_dir.is_dir():
+        return
+    for child in trainer_dir.iterdir():
+        if child.is_dir() and child.name.startswith(CHECKPOINT_PREFIX) and not (child / STATE_FILE).is_file():
+            shutil.rmtree(child, ignore_errors=True)

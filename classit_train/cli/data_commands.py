@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 AUDIT_FILE_SUFFIX = ".contaminated_ids.txt"
 _INDEX_CACHE: dict = {}
@@ -49,10 +49,10 @@ def run_data_command(args) -> int:
 
 
 def cmd_map(args) -> int:
-    from .data_map import write_data_map
+    from ..analysis.data_maps import write_data_map
 
     out, rows, notes = write_data_map(args.run_dir, args.output_path, args.probability, args.ambiguous_fraction)
-    from .data_map import region_markdown
+    from ..analysis.data_maps import region_markdown
 
     print(region_markdown(rows))
     for note in notes:
@@ -64,14 +64,14 @@ def cmd_map(args) -> int:
 def run_audit(config, data_dir: str | None, names: list[str] | None = None, min_sentence_words: int = 4,
               max_examples: int = 3, show_progress: bool = True):
     """Audit the config's sources; returns (results, contaminated ids per source, seconds, peak RSS in MiB)."""
-    from .decontam import EvalIndex, audit_source
-    from .eval_sets import load_eval_sets
-    from .sources import iter_source_with_ids
+    from ..analysis.decontamination import EvalIndex, audit_source
+    from ..analysis.eval_sets import load_eval_sets
+    from ..data.sources import iter_source_with_ids
 
     if min_sentence_words < 1:
         raise ConfigError("--min_sentence_words", f"must be at least 1, got {min_sentence_words}")
     start = time.perf_counter()
-    from .eval_sets import resolve_root
+    from ..analysis.eval_sets import resolve_root
 
     key = (str(resolve_root(data_dir).resolve()), min_sentence_words)
     index = _INDEX_CACHE.get(key)
@@ -89,9 +89,9 @@ def run_audit(config, data_dir: str | None, names: list[str] | None = None, min_
 
 
 def cmd_audit(args) -> int:
-    from .config import load_config
-    from .decontam import audit_table
-    from .io_utils import write_json_atomic
+    from ..config.run import load_config
+    from ..analysis.decontamination import audit_table
+    from ..files import write_json_atomic
 
     config = load_config(args.config, args.set)
     for name in args.source or []:

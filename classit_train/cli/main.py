@@ -23,7 +23,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from .errors import ClassitTrainError
+from ..errors import ClassitTrainError
 from .flags import Parser, rename
 
 PROG = "classit-train"
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--source", action="append", help="only this source (repeatable)")
     build.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     rename(build, "--output_path", "--output")
-    from .data_cli import add_data_commands
+    from .data_commands import add_data_commands
 
     add_data_commands(data_sub)
 
@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     rename(train, "--output_path", "--output-dir")
     rename(train, "--stage_order", "--stage-order")
 
-    from .configs_cmd import add_parser as add_configs_parser
+    from .configs_command import add_parser as add_configs_parser
 
     add_configs_parser(sub)
 
@@ -103,8 +103,8 @@ def _setup_logging() -> None:
 
 
 def cmd_tokenizer(args) -> int:
-    from .io_utils import expand_paths
-    from .tokenizer import train_tokenizer
+    from ..files import expand_paths
+    from ..training.tokenizer import train_tokenizer
 
     files = expand_paths(args.input, "--input")
     tok = train_tokenizer(files, vocab_size=args.vocab_size, add_bos=not args.no_bos,
@@ -114,7 +114,7 @@ def cmd_tokenizer(args) -> int:
 
 
 def _selected_sources(config, names):
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     for name in names or []:
         if name not in config.sources:
@@ -125,11 +125,11 @@ def _selected_sources(config, names):
 def cmd_data(args) -> int:
     from itertools import islice
 
-    from .config import load_config
-    from .sources import iter_source, iter_source_with_ids
+    from ..config.run import load_config
+    from ..data.sources import iter_source, iter_source_with_ids
 
     if args.data_command in ("map", "audit"):
-        from .data_cli import run_data_command
+        from .data_commands import run_data_command
 
         return run_data_command(args)
     config = load_config(args.config, args.set)
@@ -156,7 +156,7 @@ def cmd_data(args) -> int:
             if tokenizer is None:
                 print(json.dumps(record.to_json(), ensure_ascii=False, indent=1))
                 continue
-            from .formatting import IGNORE_INDEX, encode_record
+            from ..data.formatting import IGNORE_INDEX, encode_record
 
             for ex in encode_record(tokenizer, record, config.data.max_seq_length, loss_on=config.data.loss_on):
                 pieces, trained = [], None
@@ -174,8 +174,8 @@ def cmd_data(args) -> int:
 
 
 def _preview_tokenizer(config):
-    from .io_utils import expand_vars
-    from .tokenizer import load_tokenizer
+    from ..files import expand_vars
+    from ..training.tokenizer import load_tokenizer
 
     for candidate in (config.tokenizer.path, config.model.init_from,
                       f"{config.output_dir}/tokenizer" if config.tokenizer.train_files else None):
@@ -188,14 +188,14 @@ def _preview_tokenizer(config):
 
 
 def cmd_train(args) -> int:
-    from .config import load_config
+    from ..config.run import load_config
 
     overrides = list(args.set)
     if args.output_path:
         overrides.append(f"output_dir={args.output_path}")
     if args.dynamics:
         overrides.append("data.dynamics=true")
-    from .configs_cmd import resolve_config_path
+    from .configs_command import resolve_config_path
 
     shipped = resolve_config_path(args.config)  # `train tiny_merged`: a shipped config by name
     if shipped is not None:
@@ -206,10 +206,10 @@ def cmd_train(args) -> int:
     if args.stage_order:
         config = reorder_stages(config, args.stage_order.split(","))
     if args.max_contamination is not None:
-        from .data_cli import contamination_gate
+        from .data_commands import contamination_gate
 
         contamination_gate(config, args.max_contamination, args.data_dir)
-    from .trainer import run_curriculum
+    from ..training.trainer import run_curriculum
 
     final = run_curriculum(config, fresh=args.fresh)
     print(f"final checkpoint: {final}")
@@ -220,7 +220,7 @@ def reorder_stages(config, names: list[str]):
     """The config with its stages in the order ``names`` (each name must be a stage of the config)."""
     import dataclasses
 
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     by_name = {stage.name: stage for stage in config.stages}
     for name in names:
@@ -232,9 +232,9 @@ def reorder_stages(config, names: list[str]):
 
 
 def cmd_demo(args) -> int:
-    from .config import load_config
-    from .errors import ConfigError
-    from .trainer import run_curriculum
+    from ..config.run import load_config
+    from ..errors import ConfigError
+    from ..training.trainer import run_curriculum
 
     if not args.data:
         raise ConfigError("--data", "give the data folder (the one holding corpora/) or set CLASSIT_SHARED_DATA")
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _setup_logging()
-    from .configs_cmd import cmd_configs
+    from .configs_command import cmd_configs
 
     commands = {"tokenizer": cmd_tokenizer, "data": cmd_data, "train": cmd_train, "demo": cmd_demo,
                 "configs": cmd_configs}

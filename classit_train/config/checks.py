@@ -1,4 +1,4 @@
-"""Checks of user-given names in a run config that the dataclasses cannot make: closest-name hints (``difflib``),
+"""Checks of user-given names in a run config that the dataclasses cannot make (with closest-name hints):
 ``model.overrides`` keys against the model config class, ``extra_args`` keys against ``TrainingArguments``.
 
 The transformers import is paid only when a config has overrides or extra arguments to check.
@@ -7,16 +7,9 @@ The transformers import is paid only when a config has overrides or extra argume
 from __future__ import annotations
 
 import dataclasses
-import difflib
-from typing import Iterable
 
-from .errors import ConfigError
-
-
-def did_you_mean(name: str, valid: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest valid names, or an empty string."""
-    near = difflib.get_close_matches(str(name), sorted(set(map(str, valid))), n=3, cutoff=0.6)
-    return f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
+from ..errors import ConfigError
+from ..schema import did_you_mean
 
 
 def check_model_overrides(overrides: dict, where: str = "model.overrides") -> None:

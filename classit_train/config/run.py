@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 import yaml
 
-from .config_types import from_dict
-from .errors import ConfigError
-from .milestones import CheckpointsConfig, validate_checkpoints
-from .validate import check_model_overrides, check_training_args
+from ..checkpoints.milestones import CheckpointsConfig, validate_checkpoints
+from ..errors import ConfigError
+from ..schema import from_dict
+from .checks import check_model_overrides, check_training_args
 
 
 @dataclass
@@ -48,7 +48,7 @@ class DataConfig:
     packing: bool = True
     loss_on: Literal["reply", "all"] = "reply"
     seed: int = 42
-    dynamics: bool = False  # record per-example training dynamics (classit_train.dynamics)
+    dynamics: bool = False  # record per-example training dynamics (classit_train.analysis.dynamics)
 
 
 @dataclass
@@ -103,7 +103,7 @@ class StageConfig:
     max_steps: int | None = None
     loss_on: Literal["reply", "all"] | None = None
     training: dict[str, Any] = field(default_factory=dict)
-    select: dict[str, Any] | None = None  # keep examples by data map region/percentile (classit_train.curriculum_select)
+    select: dict[str, Any] | None = None  # keep examples by data map region/percentile (classit_train.data.selection)
 
 
 @dataclass
@@ -174,8 +174,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
 
 def parse_config(data: dict) -> RunConfig:
     """Validate a config mapping (already read from YAML)."""
-    from .models import PRESETS
-    from .sources import validate_source_spec
+    from ..training.models import PRESETS
+    from ..data.sources import validate_source_spec
 
     config = from_dict(RunConfig, data)
     if not config.stages:
@@ -197,7 +197,7 @@ def parse_config(data: dict) -> RunConfig:
                 raise ConfigError(f"stages[{i}].sources[{j}].weight", f"must be > 0, got {ref.weight}")
         config.stage_training(stage)  # validates the overrides
         if stage.select is not None:
-            from .curriculum_select import parse_select
+            from ..data.selection import parse_select
 
             parse_select(stage.select, f"stages[{i}].select")
     check_model_overrides(config.model.overrides)

@@ -17,8 +17,8 @@ import re
 import unicodedata
 from typing import Iterable, Iterator
 
-from .errors import ConfigError, DataError
-from .io_utils import expand_paths, read_lines
+from ..errors import ConfigError, DataError
+from ..files import expand_paths, read_lines
 from .records import Record
 
 _SPACE = re.compile(r"\s+")

@@ -30,7 +30,7 @@ class Example:
     input_ids: list[int]
     labels: list[int]
     num_words: int
-    example_id: str = ""  # stable id (classit_train.example_ids), set by classit_train.data
+    example_id: str = ""  # stable id (classit_train.data.example_ids), set by classit_train.data.stage
 
 
 def _encode(tokenizer, text: str) -> list[int]:
@@ -98,11 +98,17 @@ def encode_record(tokenizer, record: Record, max_seq_length: int, loss_on: str =
 def _uses_bos(tokenizer) -> bool:
     cached = getattr(tokenizer, "_classit_uses_bos", None)
     if cached is None:
-        from .tokenizer import uses_bos
-
         cached = uses_bos(tokenizer)
         try:
             tokenizer._classit_uses_bos = cached
         except AttributeError:
             pass
     return cached
+
+
+def uses_bos(tokenizer) -> bool:
+    """Whether encoding text prepends the tokenizer's BOS token."""
+    if tokenizer.bos_token_id is None:
+        return False
+    ids = tokenizer("a")["input_ids"]
+    return bool(ids) and ids[0] == tokenizer.bos_token_id

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .config_types import from_dict
-from .errors import ConfigError, DataError
-from .io_utils import expand_vars, read_lines, write_json_atomic
+from ..errors import ConfigError, DataError
+from ..files import expand_vars, read_lines, write_json_atomic
+from ..schema import from_dict
 
 logger = logging.getLogger(__name__)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
-from .config import RunConfig, StageConfig
+from ..errors import DataError
 from .example_ids import window_id
-from .errors import DataError
 from .formatting import Example, encode_record
 from .packing import PackedRow, pack_examples, unpacked_rows
 from .sources import iter_source_with_ids
+
+if TYPE_CHECKING:  # annotations only: the run config sits above data (docs/architecture.md)
+    from ..config.run import RunConfig, StageConfig
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ def build_stage_data(config: RunConfig, stage: StageConfig, tokenizer, show_prog
         if ref.source not in cache:
             cache[ref.source] = source_examples(config, ref.source, tokenizer, loss_on, show_progress)
     if stage.select is not None:
-        from .curriculum_select import select_examples
+        from .selection import select_examples
 
         cache = select_examples(config, stage, cache, stage_index)
     for ref in stage.sources:

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from tqdm.auto import tqdm
 
-from .io_utils import read_lines
+from ..files import read_lines
 
 PAD, BOS, EOS, IM_START, IM_END = "<|pad|>", "<|bos|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"
 SPECIAL_TOKENS = [PAD, BOS, EOS, IM_START, IM_END]
@@ -98,7 +98,7 @@ def train_tokenizer(files: Iterable[str | os.PathLike] | None = None, *, texts: 
     hf_tok.add_bos_token = add_bos  # informative; the post-processor does the work
     if output_dir is not None:
         hf_tok.save_pretrained(str(output_dir))
-        from .hf_folder import portable_tokenizer_config
+        from ..checkpoints.hf_folder import portable_tokenizer_config
 
         portable_tokenizer_config(output_dir)  # loadable by transformers 4.x too
     return hf_tok
@@ -114,11 +114,3 @@ def load_tokenizer(path: str | os.PathLike):
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
-
-
-def uses_bos(tokenizer) -> bool:
-    """Whether encoding text prepends the tokenizer's BOS token."""
-    if tokenizer.bos_token_id is None:
-        return False
-    ids = tokenizer("a")["input_ids"]
-    return bool(ids) and ids[0] == tokenizer.bos_token_id

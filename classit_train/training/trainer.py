@@ -11,7 +11,7 @@ Output layout::
     <output_dir>/tokenizer/                     trained tokenizer (when tokenizer.train_files is set)
     <output_dir>/checkpoints/<NN-stage>/checkpoint-<step>/   every save_steps (Trainer format + state file)
     <output_dir>/<NN-stage>/                    end of each stage: HF model + tokenizer + classit_state.json
-    <output_dir>/chck_{N}M, chck_{N}K           milestone checkpoints (words seen; see milestones.py)
+    <output_dir>/chck_{N}M, chck_{N}K           milestone checkpoints (words seen; see checkpoints/milestones.py)
     <output_dir>/final -> <NN-last-stage>       symlink to the last completed stage
 """
 
@@ -22,23 +22,28 @@ import logging
 import os
 from pathlib import Path
 
-import torch
-from transformers import Trainer, TrainerCallback, TrainingArguments
+from typing import TYPE_CHECKING
 
-from . import dynamics
-from .checkpoint import TrainState, clean_partial, is_complete, latest_checkpoint, read_state, write_state
-from .checkpoint_callback import CheckpointStateCallback, drop_incomplete_checkpoints
-from .config import RunConfig, StageConfig, TrainingConfig
-from .data import StageData, build_stage_data
-from .errors import ConfigError
-from .hf_folder import complete_hf_folder
-from .io_utils import expand_paths, expand_vars, publish_dir
-from .milestone_callback import MilestoneCallback
-from .milestones import milestones, run_lineage
+import torch
+from transformers import Trainer, TrainingArguments
+
+from ..analysis import dynamics
+from ..analysis.dynamics import DynamicsRecorder
+from ..checkpoints.hf_folder import complete_hf_folder
+from ..checkpoints.milestones import milestones, run_lineage
+from ..checkpoints.ownership import claim, prepare_output_dir, publish_dir, remove_if_owned
+from ..checkpoints.state import (TrainState, clean_partial, drop_incomplete_checkpoints, is_complete,
+                                 latest_checkpoint, read_state, write_state)
+from ..data.packing import PackedCollator, PaddingCollator, RowsDataset
+from ..data.stage import StageData, build_stage_data
+from ..errors import ConfigError
+from ..files import expand_paths, expand_vars
+from .callbacks import AccountingCallback, CheckpointStateCallback, DynamicsCallback, MilestoneCallback
 from .models import build_model
-from .ownership import claim, prepare_output_dir, remove_if_owned
-from .packing import PackedCollator, PaddingCollator, RowsDataset
 from .tokenizer import load_tokenizer, train_tokenizer
+
+if TYPE_CHECKING:  # annotations only: the run config sits above training (docs/architecture.md)
+    from ..config.run import RunConfig, StageConfig, TrainingConfig
 
 logger = logging.getLogger(__name__)
 _FRACTIONAL_WARMUP_STEPS = int(__import__("transformers").__version__.split(".")[0]) >= 5
@@ -46,13 +51,13 @@ _FRACTIONAL_WARMUP_STEPS = int(__import__("transformers").__version__.split(".")
 
 class ClassitTrainer(Trainer):
     """The stock Trainer plus words/tokens-seen accounting (state files: :class:`CheckpointStateCallback`) and
-    training dynamics."""
+    training dynamics (``dynamics``: the recorder, when data.dynamics is on; its loss comes as ``compute_loss_func``,
+    see :func:`classit_train.analysis.dynamics.recording_loss`)."""
 
-    dynamics = None  # a classit_train.dynamics.DynamicsRecorder when data.dynamics is on
-
-    def __init__(self, *args, train_state: TrainState, **kwargs):
+    def __init__(self, *args, train_state: TrainState, dynamics: DynamicsRecorder | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.train_state = train_state
+        self.dynamics = dynamics
         self._pending = torch.zeros(2, dtype=torch.long)  # words, tokens since the last sync (this process)
 
     # -- accounting -------------------------------------------------------------------------------------------
@@ -77,32 +82,11 @@ class ClassitTrainer(Trainer):
         self.train_state.tokens_seen += int(pending[1])
         self._pending.zero_()
 
-
-class AccountingCallback(TrainerCallback):
-    """Syncs words/tokens seen after every optimizer step and enforces the words budget."""
-
-    def __init__(self, trainer: ClassitTrainer, max_words: int | None, mode: str):
-        self.trainer, self.max_words, self.mode = trainer, max_words, mode
-        self.warned = False
-
-    def on_step_end(self, args, state, control, **kwargs):
-        self.trainer.sync_counts()
-        seen = self.trainer.train_state.words_seen
-        if self.max_words is not None and seen >= self.max_words and self.mode != "off":
-            if self.mode == "enforce":
-                self.trainer.train_state.budget_exhausted = True
-                control.should_training_stop = True
-                control.should_save = False
-                logger.warning("words budget reached (%d >= %d): stopping", seen, self.max_words)
-            elif not self.warned:
-                logger.warning("words budget exceeded (%d >= %d); budget.mode=warn, continuing", seen, self.max_words)
-                self.warned = True
-        return control
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs is not None and "loss" in logs:
-            logs["words_seen"] = self.trainer.train_state.words_seen
-            logs["tokens_seen"] = self.trainer.train_state.tokens_seen
+    def save_model_files(self, folder: str) -> None:
+        """Save model, config, generation config and tokenizer into ``folder`` as the Trainer saves its own
+        checkpoints: every process calls it, and it never pushes to the Hub (``save_model`` does when
+        ``push_to_hub`` is set and the call is not the Trainer's own)."""
+        self.save_model(folder, _internal_call=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -279,16 +263,17 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
         logger.info("resuming stage %s from %s", stage.name, resume)
 
     args = training_arguments(tc, str(trainer_dir), config.data.max_seq_length)
+    recorder = dynamics.stage_recorder(data, stage.name, resume, _is_main()) if config.data.dynamics else None
     trainer = ClassitTrainer(model=model, args=args, train_dataset=RowsDataset(data.rows),
                              data_collator=make_collator(config, tokenizer, attn), processing_class=tokenizer,
-                             train_state=train_state)
+                             train_state=train_state, dynamics=recorder,
+                             compute_loss_func=dynamics.recording_loss(recorder) if recorder is not None else None)
     trainer.add_callback(AccountingCallback(trainer, config.budget.max_words, config.budget.mode))
-    trainer.add_callback(CheckpointStateCallback(trainer, tokenizer, config))
-    trainer.finish_folder = lambda folder, st: complete_hf_folder(folder, tokenizer, st, config)  # milestone folders
+    trainer.add_callback(CheckpointStateCallback(trainer, tokenizer, config, dynamics=recorder))
     schedule = milestones(config.checkpoints, config.budget.max_words)  # chck_* folders in the run folder
-    trainer.add_callback(MilestoneCallback(trainer, stage_dir.parent, schedule))
-    if config.data.dynamics:
-        dynamics.attach(trainer, data, stage.name, resume, _is_main())
+    trainer.add_callback(MilestoneCallback(trainer, tokenizer, config, stage_dir.parent, schedule))
+    if recorder is not None:
+        trainer.add_callback(DynamicsCallback(recorder))
     if config.budget.max_words is not None and config.budget.mode != "off":
         planned = train_state.words_seen + int(data.num_words * tc.num_train_epochs)
         if tc.max_steps <= 0 and planned > config.budget.max_words:
@@ -305,9 +290,10 @@ def run_stage(config: RunConfig, index: int, stage: StageConfig, tokenizer, prev
     _barrier()
     trainer.save_model(str(tmp))  # model, config, generation config, tokenizer (rank 0 writes)
     _barrier()
-    if trainer.dynamics is not None:
-        dynamics.finish(trainer, tmp, _is_main(), {"packing": config.data.packing, "world_size": args.world_size,
-                                                   "gradient_accumulation_steps": args.gradient_accumulation_steps})
+    if recorder is not None:
+        dynamics.finish(recorder, args.device, tmp, _is_main(), {
+            "packing": config.data.packing, "world_size": args.world_size,
+            "gradient_accumulation_steps": args.gradient_accumulation_steps})
     if _is_main():
         complete_hf_folder(tmp, tokenizer, final, config)
         write_state(tmp, final)

@@ -1,4 +1,4 @@
-"""Sources turn raw corpora into :class:`~classit_train.records.Record` streams.
+"""Sources turn raw corpora into :class:`~classit_train.data.records.Record` streams.
 
 =============  ==============================================================================
 type           input
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from ..config_types import from_dict
-from ..errors import ConfigError
-from ..io_utils import expand_paths
+from ...errors import ConfigError
+from ...files import expand_paths
+from ...schema import from_dict
 from ..example_ids import exclude_spec, excluded, read_id_file, with_ids
 from ..records import Record
 from .plain_text import PlainTextOptions, iter_plain_text
@@ -77,7 +77,7 @@ def iter_source(spec: dict[str, Any], name: str, where: str | None = None,
 
 
 def iter_source_with_ids(spec: dict[str, Any], name: str, where: str | None = None) -> Iterator[tuple[str, Record]]:
-    """``(record_id, record)`` pairs of a source (see :mod:`classit_train.example_ids`), without its ``exclude_ids``."""
+    """``(record_id, record)`` pairs of a source (see :mod:`classit_train.data.example_ids`), without its ``exclude_ids``."""
     where = where or f"sources.{name}"
     pairs = with_ids(iter_source(spec, name, where), name)
     paths = exclude_spec(spec, where)

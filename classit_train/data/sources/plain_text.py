@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Literal
 
-from ..io_utils import read_lines
+from ...files import read_lines
 from ..records import Record
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
-from ..errors import DataError
-from ..io_utils import read_lines
+from ...errors import DataError
+from ...files import read_lines
 from ..records import Record
 
 logger = logging.getLogger(__name__)

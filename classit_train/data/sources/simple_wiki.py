@@ -6,7 +6,7 @@ article whose title was cut off by the sampler and is dropped). Each article's t
 from one of the opening template families -- ``definition`` ("What is X?"), ``explanation`` ("Can you explain
 what X is?"), ``tell_me_about`` ("Tell me about X.") -- and each later paragraph answers a ``follow_up`` question
 ("What else can you tell me about X?"), optionally after the previous paragraph as context. With a question
-generator (any Hugging Face generation model, see :mod:`classit_train.sources.question_generator`), the
+generator (any Hugging Face generation model, see :mod:`classit_train.data.sources.question_generator`), the
 ``generated`` family asks the model to write the question for the paragraph.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
-from ..errors import DataError
-from ..io_utils import read_lines
+from ...errors import DataError
+from ...files import read_lines
 from ..records import Record
 
 TITLE_MARKER = re.compile(r"= = = (.+?) = = =")
