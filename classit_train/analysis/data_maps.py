@@ -1,7 +1,7 @@
 """Data maps of instruction data (Dataset Cartography, Swayamdipta et al., EMNLP 2020).
 
-From a run's recorded training dynamics (:mod:`classit_train.analysis.dynamics`), for every example i over the E epochs in
-which it was trained, with p_e(i) its per-epoch reply probability (the geometric mean of its reply tokens'
+From a run's recorded training dynamics (:mod:`classit_train.analysis.dynamics`), for every example i over the E
+epochs in which it was trained, with p_e(i) its per-epoch reply probability (the geometric mean of its reply tokens'
 probabilities by default, ``--probability mean`` for the arithmetic mean):
 
     confidence(i)  = (1/E) * sum_e p_e(i)                          (mean)

@@ -101,8 +101,8 @@ def _remove_run(out: Path, old: dict) -> None:
               if isinstance(stage, dict)]
     if (old.get("tokenizer") or {}).get("train_files") and not (old.get("tokenizer") or {}).get("path"):
         names.append("tokenizer")
-    names.append("selections")  # map-driven stage selections (curriculum_select.py)
-    # milestone checkpoints (milestone_callback.py): chck_* folders that carry classit-train's state file
+    names.append("selections")  # map-driven stage selections (data/selection.py)
+    # milestone checkpoints (training/callbacks.py): chck_* folders that carry classit-train's state file
     names += sorted(p.name for p in out.glob("chck_*") if (p / "classit_state.json").is_file())
     for name in names:
         child = out / name

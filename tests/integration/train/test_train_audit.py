@@ -1,6 +1,6 @@
-"""Decontamination audit (classit_train.analysis.decontamination) against the real BabyLM evaluation data: a planted BLiMP sentence
-is found (exact match) and its record can be excluded by id; a planted EWoK item is counted but never shown; an
-empty source and the train gate fail with one line."""
+"""Decontamination audit (classit_train.analysis.decontamination) against the real BabyLM evaluation data: a planted
+BLiMP sentence is found (exact match) and its record can be excluded by id; a planted EWoK item is counted but never
+shown; an empty source and the train gate fail with one line."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Data maps (classit_train.analysis.data_maps) and map-driven curricula (classit_train.data.selection) on a tiny run over
-the real corpora: coordinates against a hand computation, stable region selection, an end-to-end curriculum, and
-the bad inputs (a map of another data set, an empty region, a run without dynamics)."""
+"""Data maps (classit_train.analysis.data_maps) and map-driven curricula (classit_train.data.selection) on a tiny
+run over the real corpora: coordinates against a hand computation, stable region selection, an end-to-end curriculum,
+and the bad inputs (a map of another data set, an empty region, a run without dynamics)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Training dynamics (classit_train.analysis.dynamics) on the real corpora: packed == unpacked == a hand computation with
-one forward pass per example, gradient accumulation, resume from a checkpoint, and 2 processes == 1 process."""
+"""Training dynamics (classit_train.analysis.dynamics) on the real corpora: packed == unpacked == a hand computation
+with one forward pass per example, gradient accumulation, resume from a checkpoint, and 2 processes == 1 process."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Old flag spellings of classit-train (classit_train/flags.py): same parsed value, one deprecation line, hidden."""
+"""Old flag spellings of classit-train (classit_train/cli/flags.py): same parsed value, one deprecation line, hidden."""
 
 from __future__ import annotations
 
