@@ -143,8 +143,8 @@ def milestones(cc: CheckpointsConfig, budget_max_words: int | None) -> list[int]
 def run_lineage(config) -> dict:
     """The state keys that place a run in its lineage: ``branch`` (the run folder's name), ``parent`` (the resolved
     ``init_from`` checkpoint, or None) and ``words_offset`` (words the parent had seen, from its state, else 0)."""
-    from .state import read_state
     from ..files import expand_vars
+    from .state import read_state
 
     out = Path(expand_vars(config.output_dir, "output_dir"))
     parent, offset = None, 0

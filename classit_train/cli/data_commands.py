@@ -89,8 +89,8 @@ def run_audit(config, data_dir: str | None, names: list[str] | None = None, min_
 
 
 def cmd_audit(args) -> int:
-    from ..config.run import load_config
     from ..analysis.decontamination import audit_table
+    from ..config.run import load_config
     from ..files import write_json_atomic
 
     config = load_config(args.config, args.set)

@@ -174,8 +174,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
 
 def parse_config(data: dict) -> RunConfig:
     """Validate a config mapping (already read from YAML)."""
-    from ..training.models import PRESETS
     from ..data.sources import validate_source_spec
+    from ..training.models import PRESETS
 
     config = from_dict(RunConfig, data)
     if not config.stages:
