@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from classit_train import load_config, run_curriculum, train_tokenizer  # noqa: E402
-from classit_train.io_utils import expand_paths  # noqa: E402
-from classit_train.milestone_callback import MilestoneCallback  # noqa: E402
+from classit_train.files import expand_paths  # noqa: E402
+from classit_train.training.callbacks import MilestoneCallback  # noqa: E402
 
 
 def main() -> int:

@@ -38,12 +38,13 @@ from transformers import Trainer, TrainerCallback, TrainingArguments  # noqa: E4
 from transformers.utils import logging as hf_logging  # noqa: E402
 
 from classit_train import build_model, load_tokenizer, train_tokenizer  # noqa: E402
-from classit_train.checkpoint import TrainState  # noqa: E402
-from classit_train.dynamics import attach as attach_dynamics  # noqa: E402
-from classit_train.formatting import encode_record  # noqa: E402
-from classit_train.packing import PackedCollator, PaddingCollator, RowsDataset, pack_examples, unpacked_rows  # noqa: E402
-from classit_train.sources import iter_source  # noqa: E402
-from classit_train.trainer import ClassitTrainer  # noqa: E402
+from classit_train.analysis.dynamics import recording_loss, stage_recorder  # noqa: E402
+from classit_train.checkpoints.state import TrainState  # noqa: E402
+from classit_train.data.formatting import encode_record  # noqa: E402
+from classit_train.data.packing import PackedCollator, PaddingCollator, RowsDataset, pack_examples, unpacked_rows  # noqa: E402
+from classit_train.data.sources import iter_source  # noqa: E402
+from classit_train.training.callbacks import DynamicsCallback  # noqa: E402
+from classit_train.training.trainer import ClassitTrainer  # noqa: E402
 
 
 class Counter:
@@ -98,11 +99,15 @@ def run_classit(tok, examples, a, out, packed=True, dynamics=False):
     collate = PackedCollator(tok.pad_token_id) if packed else PaddingCollator(tok.pad_token_id)
     counter = Counter(collate, tok.pad_token_id)
     model = build_model(a.preset, tok, seed=0)
-    trainer = ClassitTrainer(model=model, args=training_args(out, a), train_dataset=RowsDataset(rows),
-                             data_collator=counter, train_state=TrainState("bench", 0, 1))
+    recorder = None
     if dynamics:
         ids = SimpleNamespace(example_ids=[str(i) for i in range(len(examples))], example_sources=["bench"] * len(examples))
-        attach_dynamics(trainer, ids, "bench", resume=None, is_main=True)
+        recorder = stage_recorder(ids, "bench", resume=None, is_main=True)
+    trainer = ClassitTrainer(model=model, args=training_args(out, a), train_dataset=RowsDataset(rows),
+                             data_collator=counter, train_state=TrainState("bench", 0, 1), dynamics=recorder,
+                             compute_loss_func=recording_loss(recorder) if recorder is not None else None)
+    if recorder is not None:
+        trainer.add_callback(DynamicsCallback(recorder))
     return _timed(trainer, counter)
 
 
@@ -111,7 +116,7 @@ def dynamics_overhead(tok, examples, a, tmp) -> dict:
     (process CPU time is robust to other jobs on a shared machine), and the recorder's own CPU time in the run."""
     import statistics
 
-    from classit_train.dynamics import DynamicsRecorder as Recorder
+    from classit_train.analysis.dynamics import DynamicsRecorder as Recorder
 
     spent = [0.0]
     record = Recorder.record

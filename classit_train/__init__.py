@@ -8,16 +8,16 @@ Public API (what tests, the demo and other tools call):
 * :func:`load_config` + :func:`run_curriculum` -- run a YAML curriculum (the ``classit-train train`` command).
 """
 
-from .config import RunConfig, load_config, parse_config
+from .config.run import RunConfig, load_config, parse_config
+from .data.records import Record
 from .errors import ClassitTrainError, ConfigError, DataError
-from .models import PRESETS, build_model, count_parameters, model_config
-from .records import Record
-from .tokenizer import chat_template, load_tokenizer, train_tokenizer
+from .training.models import PRESETS, build_model, count_parameters, model_config
+from .training.tokenizer import chat_template, load_tokenizer, train_tokenizer
 
 
 def run_curriculum(config, **kwargs):
-    """Train every stage of ``config``; see :func:`classit_train.trainer.run_curriculum`."""
-    from .trainer import run_curriculum as _run
+    """Train every stage of ``config``; see :func:`classit_train.training.trainer.run_curriculum`."""
+    from .training.trainer import run_curriculum as _run
 
     return _run(config, **kwargs)
 

@@ -1,6 +1,7 @@
 """The rules of docs/architecture.md, checked on the source: which package may import which, and no import cycles.
 
-Imports are read with ``ast`` (nothing is imported), at module level and inside functions alike.
+Imports are read with ``ast`` (nothing is imported), at module level and inside functions alike; an import under
+``if TYPE_CHECKING:`` never runs (annotations only) and does not count.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("classit_tasks", "classit_train")
+TRAIN_ROOMS = ("data", "checkpoints", "analysis", "training", "config", "cli")  # classit_train's sub-packages
+TRAIN_SHARED = ("errors", "files", "schema")  # classit_train's shared modules, below every room
 # package -> the classit_tasks sub-packages it must not import (docs/architecture.md, "Rules")
 FORBIDDEN = {
     "classit_tasks.tasks": ("classit_tasks.scoring", "classit_tasks.report", "classit_tasks.sweep",
@@ -28,6 +31,17 @@ FORBIDDEN = {
        for name in ("harness", "names", "flags", "nonfinite", "responses", "atomic_results", "run_checks",
                      "json_files")},
     "classit_train": ("classit_tasks",),
+    # inside classit_train (docs/architecture.md, "Inside classit_train"): data and checkpoints at the bottom, then
+    # analysis, training, config, cli; the shared modules below them all
+    "classit_train.data": ("classit_train.checkpoints", "classit_train.analysis", "classit_train.training",
+                           "classit_train.config", "classit_train.cli"),
+    "classit_train.checkpoints": ("classit_train.data", "classit_train.analysis", "classit_train.training",
+                                  "classit_train.config", "classit_train.cli"),
+    "classit_train.analysis": ("classit_train.training", "classit_train.config", "classit_train.cli"),
+    "classit_train.training": ("classit_train.config", "classit_train.cli"),
+    "classit_train.config": ("classit_train.analysis", "classit_train.cli"),
+    **{f"classit_train.{name}": tuple(f"classit_train.{room}" for room in TRAIN_ROOMS)
+       for name in TRAIN_SHARED},
 }
 
 
@@ -45,8 +59,13 @@ def _modules() -> dict[str, Path]:
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The classit modules ``name`` imports (a name imported from a package counts as its module if it is one)."""
     is_package = path.name == "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node.test)
+                 for stmt in node.body for inner in ast.walk(stmt)}
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -67,6 +86,12 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     return out
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``: a block that only type checkers run."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 @pytest.fixture(scope="module")
 def graph() -> dict[str, set[str]]:
     modules = _modules()
@@ -85,6 +110,14 @@ def test_layering_rules(graph):
                 continue
             broken += [f"{module} imports {t}" for t in sorted(targets) if any(_inside(t, f) for f in forbidden)]
     assert not broken, "docs/architecture.md rules broken:\n" + "\n".join(broken)
+
+
+def test_classit_train_modules_live_in_their_rooms():
+    """classit_train holds its rooms (sub-packages) and the shared modules only: a new module goes into a room."""
+    top = {p.stem for p in (REPO / "classit_train").glob("*.py")} - {"__init__", "__main__"}
+    assert top == set(TRAIN_SHARED), f"flat modules outside classit_train's rooms: {sorted(top - set(TRAIN_SHARED))}"
+    rooms = {p.parent.name for p in (REPO / "classit_train").glob("*/__init__.py")}
+    assert rooms == set(TRAIN_ROOMS), sorted(rooms ^ set(TRAIN_ROOMS))
 
 
 def test_no_import_cycles(graph):
@@ -110,7 +143,8 @@ def test_no_import_cycles(graph):
 
 
 def test_the_checker_sees_imports(tmp_path):
-    """The scan finds relative, aliased and function-level imports (so the rules above cannot pass vacuously)."""
+    """The scan finds relative, aliased and function-level imports (so the rules above cannot pass vacuously) and
+    skips the annotation-only ones under ``if TYPE_CHECKING:``."""
     package = tmp_path / "classit_tasks"
     (package / "tasks").mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -118,7 +152,8 @@ def test_the_checker_sees_imports(tmp_path):
     (package / "tasks" / "a.py").write_text("def f():\n    from ..scoring import model as m\n")
     (package / "scoring").mkdir()
     (package / "scoring" / "__init__.py").write_text("")
-    (package / "scoring" / "model.py").write_text("import classit_tasks.tasks.a\n")
+    (package / "scoring" / "model.py").write_text("import classit_tasks.tasks.a\nif TYPE_CHECKING:\n"
+                                                 "    from ..report import table\n")
     modules = {"classit_tasks": package / "__init__.py", "classit_tasks.tasks": package / "tasks" / "__init__.py",
                "classit_tasks.tasks.a": package / "tasks" / "a.py",
                "classit_tasks.scoring": package / "scoring" / "__init__.py",

@@ -38,3 +38,8 @@ def test_wheel_holds_every_task_file_under_classit_tasks(tmp_path):
     expected = {f"classit_tasks/task_yamls/{p.relative_to(task_dir()).as_posix()}"
                 for p in task_dir().rglob("*") if p.is_file()}
     assert expected and expected <= names, sorted(expected - names)[:5]
+    # classit_train: every module of its sub-packages, the shipped configs and the chat template
+    train = REPO / "classit_train"
+    shipped = {f"classit_train/{p.relative_to(train).as_posix()}" for pattern in ("**/*.py", "configs/*", "templates/*")
+               for p in train.glob(pattern) if p.is_file() and "__pycache__" not in p.parts}
+    assert shipped and shipped <= names, sorted(shipped - names)[:5]

@@ -1,6 +1,6 @@
-"""Decontamination audit (classit_train.decontam) against the real BabyLM evaluation data: a planted BLiMP sentence
-is found (exact match) and its record can be excluded by id; a planted EWoK item is counted but never shown; an
-empty source and the train gate fail with one line."""
+"""Decontamination audit (classit_train.analysis.decontamination) against the real BabyLM evaluation data: a planted
+BLiMP sentence is found (exact match) and its record can be excluded by id; a planted EWoK item is counted but never
+shown; an empty source and the train gate fail with one line."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from classit_train.cli import main
-from classit_train.decontam import sentences
-from classit_train.eval_sets import load_eval_sets
-from classit_train.sources import iter_source_with_ids
+from classit_train.analysis.decontamination import sentences
+from classit_train.analysis.eval_sets import load_eval_sets
+from classit_train.data.sources import iter_source_with_ids
 
 from train_helpers import SHARED, SWITCHBOARD, write_config
 
@@ -134,7 +134,7 @@ def test_empty_source_and_train_gate(tmp_path, capsys, eval_dir):
 def test_example_ids_are_stable_and_exclude_ids_is_validated(tmp_path):
     from classit_train import parse_config
     from classit_train.errors import ConfigError
-    from classit_train.example_ids import window_id
+    from classit_train.data.example_ids import window_id
 
     spec = {"type": "switchboard", "paths": [str(SWITCHBOARD)]}
     few = [i for i, _ in iter_source_with_ids({**spec, "max_records": 50}, "switchboard")]

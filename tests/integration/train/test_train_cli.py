@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from classit_train.cli import main
-from classit_train.sources import iter_source
+from classit_train.data.sources import iter_source
 
 from train_helpers import SWITCHBOARD, tiny_config, write_config
 
@@ -45,7 +45,7 @@ def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, ca
     """`classit-train demo`: the three shipped tiny configs in a row, shrunk to a few steps."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from classit_train.checkpoint import read_state
+    from classit_train.checkpoints.state import read_state
     from train_helpers import SHARED
 
     assert main(["demo", "--data", str(SHARED), "--output_path", str(tmp_path), "--max_records", "60",

@@ -1,6 +1,6 @@
-"""Data maps (classit_train.data_map) and map-driven curricula (classit_train.curriculum_select) on a tiny run over
-the real corpora: coordinates against a hand computation, stable region selection, an end-to-end curriculum, and
-the bad inputs (a map of another data set, an empty region, a run without dynamics)."""
+"""Data maps (classit_train.analysis.data_maps) and map-driven curricula (classit_train.data.selection) on a tiny
+run over the real corpora: coordinates against a hand computation, stable region selection, an end-to-end curriculum,
+and the bad inputs (a map of another data set, an empty region, a run without dynamics)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 
 from classit_train import parse_config
 from classit_train.cli import main
-from classit_train.data import build_stage_data
-from classit_train.data_map import write_data_map
-from classit_train.dynamics import DYNAMICS_FILE, read_dynamics
+from classit_train.data.stage import build_stage_data
+from classit_train.analysis.data_maps import write_data_map
+from classit_train.analysis.dynamics import DYNAMICS_FILE, read_dynamics
 from classit_train.errors import ConfigError, DataError
 
 from train_helpers import run_in_process, tiny_config, write_config

@@ -15,7 +15,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from classit_train.checkpoint import is_complete, read_state
+from classit_train.checkpoints.state import is_complete, read_state
 
 from train_helpers import run_in_process, REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
 

@@ -1,5 +1,5 @@
-"""Training dynamics (classit_train.dynamics) on the real corpora: packed == unpacked == a hand computation with
-one forward pass per example, gradient accumulation, resume from a checkpoint, and 2 processes == 1 process."""
+"""Training dynamics (classit_train.analysis.dynamics) on the real corpora: packed == unpacked == a hand computation
+with one forward pass per example, gradient accumulation, resume from a checkpoint, and 2 processes == 1 process."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from classit_train import parse_config, run_curriculum
-from classit_train.dynamics import DYNAMICS_FILE, read_dynamics
-from classit_train.formatting import IGNORE_INDEX
+from classit_train.analysis.dynamics import DYNAMICS_FILE, read_dynamics
+from classit_train.data.formatting import IGNORE_INDEX
 
 from train_helpers import REPO, tiny_config, write_config
 

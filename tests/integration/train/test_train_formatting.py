@@ -7,8 +7,8 @@ from itertools import islice
 import pytest
 
 from classit_train import Record, chat_template
-from classit_train.formatting import IGNORE_INDEX, encode_record
-from classit_train.sources import iter_source
+from classit_train.data.formatting import IGNORE_INDEX, encode_record
+from classit_train.data.sources import iter_source
 
 from train_helpers import SWITCHBOARD, WIKI_DEV
 

@@ -57,13 +57,13 @@ def test_yaml_tag_in_set(tmp_path, tokenizer_dir, capsys):
 
 
 def test_full_disk_while_checkpointing(tmp_path, tokenizer_dir, capsys, monkeypatch, one_thread):
-    from classit_train import checkpoint_callback, trainer
+    from classit_train.training import callbacks, trainer
 
     def full_disk(folder, state):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.path.join(folder, "classit_state.json"))
 
     monkeypatch.setattr(trainer, "write_state", full_disk)  # stage ends
-    monkeypatch.setattr(checkpoint_callback, "write_state", full_disk)  # step checkpoints (checkpoint-N)
+    monkeypatch.setattr(callbacks, "write_state", full_disk)  # step checkpoints (checkpoint-N)
     config = _config_on(tmp_path, tokenizer_dir, SWITCHBOARD,
                         training={"max_steps": 2, "save_steps": 1, "per_device_train_batch_size": 4,
                                   "disable_tqdm": True, "logging_steps": 1})

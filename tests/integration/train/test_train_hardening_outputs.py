@@ -13,8 +13,8 @@ import pytest
 
 from classit_train import ConfigError, parse_config, run_curriculum
 from classit_train.cli import main
-from classit_train.lock import LOCK_NAME
-from classit_train.ownership import MANIFEST, claim, prepare_output_dir
+from classit_train.checkpoints.lock import LOCK_NAME
+from classit_train.checkpoints.ownership import MANIFEST, claim, prepare_output_dir
 
 from train_helpers import tiny_config, write_config
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from classit_train import parse_config, run_curriculum
-from classit_train.checkpoint import read_state
+from classit_train.checkpoints.state import read_state
 
 from train_helpers import tiny_config
 

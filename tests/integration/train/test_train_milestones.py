@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from classit_train.checkpoint import is_complete, read_state
+from classit_train.checkpoints.state import is_complete, read_state
 from classit_train.cli import main
-from classit_train.milestones import milestone_name, milestones, parse_milestone_name
+from classit_train.checkpoints.milestones import milestone_name, milestones, parse_milestone_name
 
 from train_helpers import run_in_process, REPO, SWITCHBOARD, WIKI_DEV, tiny_config, write_config
 
@@ -206,7 +206,7 @@ def test_demo_base_gets_at_least_six_milestones():
     from importlib import resources
 
     from classit_train import load_config
-    from classit_train.sources import iter_source
+    from classit_train.data.sources import iter_source
 
     with resources.as_file(resources.files("classit_train").joinpath("configs/tiny_pretrain.yaml")) as path:
         config = load_config(path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from classit_train import PRESETS, build_model, parse_config, run_curriculum
-from classit_train.checkpoint import read_state
+from classit_train.checkpoints.state import read_state
 
 from train_helpers import tiny_config
 

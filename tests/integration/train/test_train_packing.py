@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 
 from classit_train import Record, build_model
-from classit_train.formatting import IGNORE_INDEX, encode_record
-from classit_train.packing import PackedCollator, RowsDataset, pack_examples
-from classit_train.sources import iter_source
+from classit_train.data.formatting import IGNORE_INDEX, encode_record
+from classit_train.data.packing import PackedCollator, RowsDataset, pack_examples
+from classit_train.data.sources import iter_source
 
 from train_helpers import BABYLM_DEV, SWITCHBOARD, WIKI_DEV
 
@@ -94,8 +94,8 @@ def test_packed_losses_equal_examples_alone(tokenizer, attn, flatten, one_thread
 def test_trainer_loss_on_packed_batch_is_mean_over_examples(tokenizer, tmp_path, one_thread):
     from transformers import TrainingArguments
 
-    from classit_train.checkpoint import TrainState
-    from classit_train.trainer import ClassitTrainer
+    from classit_train.checkpoints.state import TrainState
+    from classit_train.training.trainer import ClassitTrainer
 
     model = build_model("tiny", tokenizer, seed=1).train()
     recs = [Record(prompt="How are you?", reply="Fine, thanks."), Record(text="the dog ran home fast"),

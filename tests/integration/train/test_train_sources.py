@@ -7,8 +7,8 @@ import gzip
 import json
 from itertools import islice
 
-from classit_train.sources import iter_source
-from classit_train.sources.switchboard import is_backchannel_text, strip_disfluencies
+from classit_train.data.sources import iter_source
+from classit_train.data.sources.switchboard import is_backchannel_text, strip_disfluencies
 
 from train_helpers import SWDA, SWITCHBOARD, WIKI_DEV
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from classit_train import parse_config, run_curriculum
-from classit_train.checkpoint import STATE_FILE, read_state
+from classit_train.checkpoints.state import STATE_FILE, read_state
 
 from train_helpers import REPO, SHARED, WIKI_DEV, tiny_config
 
@@ -117,7 +117,7 @@ def test_budget_already_spent_by_the_base_is_a_clear_error(tiny_run, tmp_path, t
 def test_question_generator_with_a_hf_model(tiny_run):
     from itertools import islice
 
-    from classit_train.sources import HFQuestionGenerator, HFQuestionGeneratorConfig, iter_source
+    from classit_train.data.sources import HFQuestionGenerator, HFQuestionGeneratorConfig, iter_source
 
     generator = HFQuestionGenerator(HFQuestionGeneratorConfig(model=str(tiny_run["final"]), max_new_tokens=8))
     question = generator("Confetti", "Confetti are small pieces of paper.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def test_collators_carry_a_per_position_example_index():
-    from classit_train.packing import PackedCollator, PaddingCollator
+    from classit_train.data.packing import PackedCollator, PaddingCollator
 
     rows = [{"input_ids": [1, 2, 3, 4, 5], "labels": [-100, 2, 3, 4, 5], "lengths": [2, 3], "num_words": 1,
              "example_index": [7, 9]},

@@ -55,7 +55,7 @@ def test_ready_configs_parse(monkeypatch):
 
 def test_stage_order_and_hub_config_errors(tmp_path, capsys, monkeypatch):
     from classit_train import load_config
-    from classit_train.cli import reorder_stages
+    from classit_train.cli.main import reorder_stages
 
     config = load_config(REPO / "configs" / "classit_sequential.yaml")
     assert [s.name for s in reorder_stages(config, ["simple_wiki", "switchboard"]).stages] == ["simple_wiki", "switchboard"]

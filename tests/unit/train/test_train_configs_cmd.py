@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from classit_train.cli import main
-from classit_train.configs_cmd import resolve_config_path, shipped_configs
+from classit_train.cli.configs_command import resolve_config_path, shipped_configs
 
 from train_helpers import REPO
 

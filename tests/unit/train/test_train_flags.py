@@ -1,4 +1,4 @@
-"""Old flag spellings of classit-train (classit_train/flags.py): same parsed value, one deprecation line, hidden."""
+"""Old flag spellings of classit-train (classit_train/cli/flags.py): same parsed value, one deprecation line, hidden."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from classit_train.cli import _parser
+from classit_train.cli.main import _parser
 
 # (sub-command and the arguments it needs, new spelling, old spelling, value or None for a switch)
 CASES = [

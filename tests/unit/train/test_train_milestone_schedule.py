@@ -3,7 +3,7 @@ folders of real runs are in tests/integration/train/test_train_milestones.py."""
 
 from __future__ import annotations
 
-from classit_train.milestones import (
+from classit_train.checkpoints.milestones import (
     CheckpointsConfig, babylm_schedule, milestone_name, milestones, parse_milestone_name,
 )
 

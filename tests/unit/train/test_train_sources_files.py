@@ -10,8 +10,8 @@ from itertools import islice
 import pytest
 
 from classit_train import DataError
-from classit_train.sources import iter_source, load_hf_dataset
-from classit_train.sources.simple_wiki import split_articles
+from classit_train.data.sources import iter_source, load_hf_dataset
+from classit_train.data.sources.simple_wiki import split_articles
 
 
 def records(spec, name="src", n=None, **kw):

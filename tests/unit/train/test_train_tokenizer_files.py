@@ -21,7 +21,7 @@ def write_text(path, words: int = 25_000, seed: int = 0):
 
 def test_train_tokenizer_from_an_iterator(tmp_path):
     from classit_train import train_tokenizer
-    from classit_train.tokenizer import iter_text_files
+    from classit_train.training.tokenizer import iter_text_files
 
     texts = iter_text_files([write_text(tmp_path / "wiki.train.gz")], words_per_chunk=200, max_words=20_000)
     tok = train_tokenizer(texts=texts, vocab_size=400, add_bos=True, output_dir=tmp_path, show_progress=False)
