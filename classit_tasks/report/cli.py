@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
+from classit_tasks.artifacts.checkpoints import parse_amount
 from classit_tasks.flags import alias
 from classit_tasks.report.errors import ReportInputError
-from classit_tasks.report.growth import parse_amount
 from classit_tasks.report.scores import Settings
 
 
