@@ -78,6 +78,14 @@ def results_dir(folder: str | Path, entry: dict) -> Path:
     return Path(folder) / str(entry.get("results_dir") or f"{CHECKPOINTS}/{entry['key']}")
 
 
+def complete_entry_folder(folder: str | Path, entry: dict, error: type[Exception], where: str) -> Path:
+    """The results folder a complete index entry names (refused when the entry names none or it is missing)."""
+    path = Path(folder) / str(entry.get("results_dir", ""))
+    if not entry.get("results_dir") or not path.is_dir():
+        raise error(f"{where}: results_dir {path} not found")
+    return path
+
+
 def unit_results_files(folder: str | Path, entry: dict, error: type[Exception]) -> list[Path]:
     """The results files of an entry's completed units, as its manifest lists them (stray files never read)."""
     where = Path(folder) / entry["results_dir"]

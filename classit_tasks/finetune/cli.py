@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from classit_tasks.artifacts.results import RESULTS_PREFIX
 from classit_tasks.flags import alias
 from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classit_glue (all 7) or a comma list: boolq,multirc,rte,wsc,mrpc,qqp,mnli "
                    "(with or without the classit_glue_ prefix)")
     p.add_argument("--output_path", default=None,
-                   help="folder (results go to <folder>/<model>/results_<ts>.json) or a .json file name")
+                   help=f"folder (results go to <folder>/<model>/{RESULTS_PREFIX}<ts>.json) or a .json file name")
     p.add_argument("--data_dir", default=None, help="evaluation-data folder (default: $CLASSIT_DATA_DIR)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available); multi-GPU: launch "
                    "with accelerate launch / torchrun -m classit_tasks.finetune")

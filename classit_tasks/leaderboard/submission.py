@@ -44,7 +44,7 @@ from classit_tasks.artifacts.json_files import read_json_lines
 from classit_tasks.artifacts.results import (
     MergedResults, filtered_rows, read_merged_results, sample_arguments, sample_logliks,
 )
-from classit_tasks.artifacts.sweep_folder import check_lineage, index_path, read_index
+from classit_tasks.artifacts.sweep_folder import check_lineage, complete_entry_folder, index_path, read_index
 from classit_tasks.tasks import aoa, blimp, comps, entity_tracking, ewok, glue, supplement, wug
 
 PROG = "classit-eval submit"
@@ -269,9 +269,7 @@ def read_sweep(folder: Path, revisions: list[str], branch: str | None) -> list[C
         if entry.get("status") != "complete":
             raise SubmissionError(f"{path}: checkpoint {name} is {entry.get('status')!r}, not complete"
                                   + (f" ({entry['error']})" if entry.get("error") else "") + ": resume the sweep")
-        results_dir = folder / str(entry.get("results_dir", ""))
-        if not entry.get("results_dir") or not results_dir.is_dir():
-            raise SubmissionError(f"{path}: checkpoint {name}: results_dir {results_dir} not found")
+        results_dir = complete_entry_folder(folder, entry, SubmissionError, f"{path}: checkpoint {name}")
         out.append(CheckpointResults(name, entry, read_results([results_dir])))
     check_lineage(path, [ck.entry for ck in out], SubmissionError)
     return out

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from classit_tasks.artifacts.checkpoints import parse_amount
+from classit_tasks.artifacts.results import RESULTS_PREFIX
 from classit_tasks.flags import alias
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.scores import Settings
@@ -65,7 +66,7 @@ def report_main(argv: list[str]) -> int:
         description="Tables with 95%% bootstrap CIs over items and an HTML report with plots, for lm-eval results "
                     "written with --output_path DIR --log_samples (one folder per model/checkpoint).",
     )
-    parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them, or the "
+    parser.add_argument("results", nargs="+", help=f"{RESULTS_PREFIX}<time>.json files or folders holding them, or the "
                         "output folder of classit-eval sweep (growth curves, pace, forgetting per series)")
     parser.add_argument("--output_path", default=None,
                         help="output folder (default ./classit_report; SWEEP/report for a sweep)")
