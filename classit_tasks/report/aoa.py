@@ -273,7 +273,9 @@ def find_human(human_csv: str | Path | None = None, data_dir: str | Path | None 
 
 # ------------------------------------------------------------------------------------------------ the sweep
 @dataclass
-class Checkpoint:
+class CheckpointSurprisals:
+    """A checkpoint of a sweep (as its index lists it) and the surprisals it gave: one point of an AoA series."""
+
     key: str
     name: str
     path: str
@@ -317,7 +319,7 @@ def read_surprisals(path: Path) -> dict[tuple[str, int], float]:
     return out
 
 
-def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[Checkpoint]:
+def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[CheckpointSurprisals]:
     """Checkpoints of ``SWEEP_DIR/sweep.json`` whose classit_aoa unit is complete, with their surprisals."""
     notices = notices if notices is not None else []
     sweep_dir = Path(sweep_dir)
@@ -341,7 +343,7 @@ def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[
             raise ReportInputError(f"{folder}: no {samples_glob(TASK)} although {INDEX} lists {TASK} as "
                                    f"complete for {name} (the sweep must log samples)")
         run = entry.get("run") or str(Path(str(entry.get("path") or name)).parent)
-        out.append(Checkpoint(
+        out.append(CheckpointSurprisals(
             key=entry["key"], name=name, path=str(entry.get("path") or ""), branch=str(entry.get("branch") or
             Path(run).name), parent=entry.get("parent"), words=words_of(entry, where), folder=folder,
             surprisal=read_surprisals(samples),
@@ -359,15 +361,15 @@ def _real(path: str | None) -> str | None:
     return os.path.realpath(path) if path else None
 
 
-def series_of(checkpoints: list[Checkpoint]) -> dict[str, list[Checkpoint]]:
+def series_of(checkpoints: list[CheckpointSurprisals]) -> dict[str, list[CheckpointSurprisals]]:
     """One series per branch: its own checkpoints, preceded by its lineage (the parent branch's checkpoints up to
     the parent checkpoint, recursively, when the parent is in the sweep); ordered by words seen, one per key."""
     by_path = {_real(c.path): c for c in checkpoints if c.path}
-    branches: dict[str, list[Checkpoint]] = {}
+    branches: dict[str, list[CheckpointSurprisals]] = {}
     for c in checkpoints:
         branches.setdefault(c.branch, []).append(c)
 
-    def lineage(branch: str, up_to: float | None, seen: frozenset) -> list[Checkpoint]:
+    def lineage(branch: str, up_to: float | None, seen: frozenset) -> list[CheckpointSurprisals]:
         own = [c for c in branches.get(branch, []) if up_to is None or c.words <= up_to]
         parents = {_real(c.parent) for c in own if c.parent} - {None}
         for parent_path in sorted(p for p in parents if p in by_path):
@@ -378,7 +380,7 @@ def series_of(checkpoints: list[Checkpoint]) -> dict[str, list[Checkpoint]]:
 
     out = {}
     for branch in branches:
-        chosen: dict[str, Checkpoint] = {}
+        chosen: dict[str, CheckpointSurprisals] = {}
         for c in lineage(branch, None, frozenset()):
             chosen.setdefault(c.key, c)
         ordered = sorted(chosen.values(), key=lambda c: c.words)
@@ -395,7 +397,7 @@ def _num(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def fit_series(checkpoints: list[Checkpoint], human: HumanAoA, name: str = "series") -> dict:
+def fit_series(checkpoints: list[CheckpointSurprisals], human: HumanAoA, name: str = "series") -> dict:
     """Per-word model and child AoA over one series and their correlation (the 2025 ``compute_curve_fitness``)."""
     if len(checkpoints) < MIN_CHECKPOINTS:
         raise ReportInputError(
