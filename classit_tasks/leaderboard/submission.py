@@ -35,7 +35,7 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from classit_tasks.artifacts.atomic import write_files

@@ -86,10 +86,10 @@ def report_main(argv: list[str]) -> int:
     alias(parser, "--no_html", "--no-html")
     args = parser.parse_args(argv)
     try:
+        from classit_tasks.artifacts.sweep_folder import is_sweep
         from classit_tasks.report.build import ReportOptions, build_report
         from classit_tasks.report.load import load_runs
-
-        from classit_tasks.report.sweep_runs import is_sweep, load_sweep
+        from classit_tasks.report.sweep_runs import load_sweep
 
         settings = _settings(args)
         if args.data_map:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from classit_tasks.artifacts.sweep_folder import INDEX, is_sweep, read_index, unit_results_files
+from classit_tasks.artifacts.sweep_folder import INDEX, read_index, unit_results_files
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.growth import Position
 from classit_tasks.report.load import Run, load_run
-
-__all__ = ["is_sweep", "load_sweep"]
 
 
 def load_sweep(folder: str | Path) -> list[Run]:
