@@ -31,8 +31,8 @@ DELEGATED = {
     "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
     "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
     "aoa": ("classit_tasks.report.aoa", "aoa_main", "age of acquisition over the checkpoints of a sweep"),
-    "submit": ("classit_tasks.report.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
-    "audit": ("classit_tasks.report.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
+    "submit": ("classit_tasks.leaderboard.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
+    "audit": ("classit_tasks.scoring.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
     "sweep": ("classit_tasks.sweep.cli", "sweep_main", "evaluate every checkpoint of training runs, growth report"),
     "data": ("classit_tasks.tasks.fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
     "gate": ("classit_tasks.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
@@ -77,9 +77,10 @@ def check_checkpoint(model_args: dict) -> None:
 
 def run(argv: list[str]) -> int:
     from classit_tasks import harness, nonfinite, run_checks, task_dir
-    from classit_tasks.atomic_results import ResultSet, ResultsWriteError
+    from classit_tasks.artifacts.atomic import ResultsWriteError
+    from classit_tasks.artifacts.results import ResultSet
     from classit_tasks.names import unknown_name
-    from classit_tasks.report.summary import print_summary
+    from classit_tasks.leaderboard.summary import print_summary
     from classit_tasks.scoring.cache_key import keyed_cache_path
     from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitModelError
     from classit_tasks.tasks.data import ClassitDataError
@@ -163,7 +164,7 @@ def run(argv: list[str]) -> int:
     if captured.get("results"):
         print_summary(captured["results"])
         if update_card:
-            from classit_tasks.report.model_card import update_from_results
+            from classit_tasks.leaderboard.model_card import update_from_results
 
             print(update_from_results(captured["results"]))
     wrong = captured.get("nonfinite")

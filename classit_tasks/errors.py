@@ -16,7 +16,7 @@ EXIT_INTERRUPTED = 130
 
 def known_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is a complete one-line explanation for the user."""
-    from classit_tasks.atomic_results import ResultsWriteError
+    from classit_tasks.artifacts.atomic import ResultsWriteError
     from classit_tasks.tasks.data import ClassitDataError
     from classit_tasks.nonfinite import NonFiniteScoreError
     from classit_tasks.report.errors import ReportInputError

@@ -27,9 +27,10 @@ import json
 import logging
 import sys
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
+
+from classit_tasks.artifacts.results import date_id, output_folder, results_path, samples_path, task_hashes
 
 LM_EVAL_VERSION = "0.4.13"
 # (module, name) pairs other modules may import from lm_eval (see the module docstring).
@@ -207,7 +208,7 @@ def classit_run_patches(evaluate_hook: Callable, task_root: Path, git_hash: Call
     """For one ``classit-eval run``: lm-eval's CLI calls ``evaluate_hook(original_simple_evaluate, *a, **kw)``
     instead of ``simple_evaluate``, builds classit's task manager (with ``metadata`` under the run's own, see
     :func:`task_manager_class`), records ``git_hash()``, and, with a ``results_sink`` (an object with ``results``
-    and a ``samples`` list, e.g. ``atomic_results.ResultSet``), hands its result files to the sink instead of
+    and a ``samples`` list, e.g. ``artifacts.results.ResultSet``), hands its result files to the sink instead of
     writing them (:func:`recorded_tracker_files`). Everything is restored on exit, whatever happens."""
     import lm_eval  # lm-eval 0.4.13: lm_eval.simple_evaluate, looked up by the CLI at call time
     import lm_eval.evaluator  # lm-eval 0.4.13: evaluator.get_git_commit_hash
@@ -223,8 +224,9 @@ def classit_run_patches(evaluate_hook: Callable, task_root: Path, git_hash: Call
     def on_results(path: Path, text: str) -> None:
         results_sink.results = (path, text)
 
-    def on_samples(path: Path, rows: list[dict]) -> None:
-        results_sink.samples.append((path, rows))
+    def on_samples(path: Path, rows: list[dict]) -> None:  # rendered when the sink writes them
+        results_sink.samples.append((path, (json.dumps(sanitized_sample(r), default=json_default, ensure_ascii=False)
+                                            + "\n" for r in rows)))
 
     lm_eval.simple_evaluate = evaluate
     lm_eval.tasks.TaskManager = task_manager_class(task_root, metadata)
@@ -242,12 +244,10 @@ def classit_run_patches(evaluate_hook: Callable, task_root: Path, git_hash: Call
 
 
 # ----------------------------------------------------------------------------- lm-eval's result-file writers
-def _output_folder(tracker) -> tuple[Path, bool]:
-    """lm-eval's output location: (folder, whether --output_path named a .json file)."""
-    path = Path(tracker.output_path)  # lm-eval 0.4.13: EvaluationTracker.output_path (str or None)
-    if path.suffix == ".json":
-        return path.parent, True
-    return path / str(tracker.general_config_tracker.model_name_sanitized), False  # lm-eval 0.4.13: folder per model
+def _output_folder(tracker) -> Path:
+    """lm-eval's output location (the folder of ``--output_path`` when it names a .json file)."""
+    # lm-eval 0.4.13: EvaluationTracker.output_path (str or None); a folder per model under it
+    return output_folder(tracker.output_path, str(tracker.general_config_tracker.model_name_sanitized))
 
 
 @contextlib.contextmanager
@@ -257,7 +257,6 @@ def recorded_tracker_files(on_results: Callable[[Path, str], None],
     file (path, sample dicts) to the callbacks instead of writing them; runs that push to the Hugging Face Hub keep
     lm-eval's own writers. The text and paths are those lm-eval 0.4.13 writes."""
     from lm_eval.loggers.evaluation_tracker import EvaluationTracker  # lm-eval 0.4.13: the two writers replaced
-    from lm_eval.utils import hash_string  # lm-eval 0.4.13: sha256 hex of a str (the task_hashes entries)
 
     original_aggregated = EvaluationTracker.save_results_aggregated
     original_samples = EvaluationTracker.save_results_samples
@@ -267,21 +266,17 @@ def recorded_tracker_files(on_results: Callable[[Path, str], None],
         if not self.output_path or self.push_results_to_hub or self.push_samples_to_hub:
             return original_aggregated(self, results, samples)
         self.general_config_tracker.log_end_time()
-        hashes = {task: hash_string("".join(s["doc_hash"] + s["prompt_hash"] + s["target_hash"] for s in rows))
-                  for task, rows in (samples or {}).items()}
-        results.update({"task_hashes": hashes})
+        results.update({"task_hashes": task_hashes(samples or {})})
         results.update(asdict(self.general_config_tracker))
         text = json.dumps(results, indent=2, default=json_default, ensure_ascii=False)
-        self.date_id = datetime.now().isoformat().replace(":", "-")  # lm-eval 0.4.13: the samples files reuse it
-        folder, single_file = _output_folder(self)
-        name = f"{Path(self.output_path).stem}_{self.date_id}.json" if single_file else f"results_{self.date_id}.json"
-        on_results(folder / name, text)
+        self.date_id = date_id()  # lm-eval 0.4.13: the samples files reuse it
+        on_results(results_path(self.output_path, str(self.general_config_tracker.model_name_sanitized),
+                                self.date_id), text)
 
     def save_results_samples(self, task_name: str, samples: list[dict]) -> None:
         if not self.output_path or self.push_results_to_hub or self.push_samples_to_hub:
             return original_samples(self, task_name, samples)
-        folder, _ = _output_folder(self)
-        on_samples(folder / f"samples_{task_name}_{self.date_id}.jsonl", samples)
+        on_samples(samples_path(_output_folder(self), task_name, self.date_id), samples)
 
     EvaluationTracker.save_results_aggregated = save_results_aggregated
     EvaluationTracker.save_results_samples = save_results_samples

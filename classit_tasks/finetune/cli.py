@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from classit_tasks.artifacts.results import RESULTS_PREFIX
 from classit_tasks.flags import alias
 from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classit_glue (all 7) or a comma list: boolq,multirc,rte,wsc,mrpc,qqp,mnli "
                    "(with or without the classit_glue_ prefix)")
     p.add_argument("--output_path", default=None,
-                   help="folder (results go to <folder>/<model>/results_<ts>.json) or a .json file name")
+                   help=f"folder (results go to <folder>/<model>/{RESULTS_PREFIX}<ts>.json) or a .json file name")
     p.add_argument("--data_dir", default=None, help="evaluation-data folder (default: $CLASSIT_DATA_DIR)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available); multi-GPU: launch "
                    "with accelerate launch / torchrun -m classit_tasks.finetune")
@@ -154,6 +155,7 @@ def save_finetuned(folder: Path, task: GlueTask, result, tokenizer, cfg: Finetun
 
 
 def run(args: argparse.Namespace) -> int:
+    from classit_tasks.artifacts.results import output_folder, sanitize_model_name
     from classit_tasks.finetune import results as R
     from classit_tasks.finetune.model import ensure_pad_token, load_tokenizer
     from classit_tasks.finetune.seeds import plan_workers, run_parallel
@@ -224,8 +226,7 @@ def run(args: argparse.Namespace) -> int:
             if result is None:
                 result = finetune_seed(data, pretrained, tokenizer, load_kwargs, cfg, seed, accelerator)
             if cfg.save_model and accelerator.is_main_process:
-                out = Path(args.output_path)
-                folder = out.parent if out.suffix == ".json" else out / R.sanitize_model_name(pretrained)
+                folder = output_folder(args.output_path, sanitize_model_name(pretrained))
                 save_finetuned(folder, data.task, result, tokenizer, cfg)
             result.model = None
             seed_runs.append(result)
@@ -238,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     device = str(accelerator.device) + (f" x{accelerator.num_processes}" if accelerator.num_processes > 1 else "")
     from classit_tasks.finetune.seeds import seed_table
-    from classit_tasks.report.summary import print_summary
+    from classit_tasks.leaderboard.summary import print_summary
 
     result = R.build(args.model_args, pretrained, cfg, runs, not_evaluated, device, start,
                      extra_config={"pad_token_source": pad_source, "pad_token": tokenizer.pad_token,

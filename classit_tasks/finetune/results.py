@@ -10,31 +10,21 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from classit_tasks.artifacts.results import hash_text as _hash
+from classit_tasks.artifacts.results import sanitize_model_name, write_result_set
+
 from classit_tasks.finetune import metrics as M
 from classit_tasks.finetune.config import FinetuneConfig
-from classit_tasks.finetune.coverage import coverage
+from classit_tasks.tasks.glue import coverage
 from classit_tasks.finetune.tasks import GROUP, GlueTask
 from classit_tasks.finetune.train import SeedResult, TaskData
 
 VERSION = 1.0
-
-
-def sanitize_model_name(name: str) -> str:
-    """As ``lm_eval.utils.sanitize_model_name``."""
-    return re.sub(r'["<>:/|\\?*\[\]]+', "__", name)
-
-
-def _hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _clean(value):
@@ -60,8 +50,6 @@ def group_results(per_task: dict[str, dict]) -> dict:
     """Unweighted mean over the evaluated tasks (the GLUE score: acc, F1 for MRPC/QQP); stderr pooled as lm-eval
     does for an unweighted group, sqrt(sum se^2) / k. ``score_leaderboard`` is the leaderboard's mean over all
     seven tasks with a missing task counted as 0; ``tasks_evaluated`` says how many the mean covers."""
-    from classit_tasks.finetune.coverage import coverage
-
     cover = coverage({name: r["score,none"] for name, r in per_task.items() if "score,none" in r})
     out: dict = {"alias": GROUP + (" (partial)" if cover["partial"] else ""),
                  "tasks_evaluated,none": len(cover["evaluated"]),
@@ -200,33 +188,6 @@ def build(
 
 
 def write(output_path: str, result: dict, task_samples: dict[str, list[dict]]) -> Path:
-    """Write results and samples the way lm-eval does (a ``.json`` output path becomes ``<stem>_<ts>.json``).
-    Every file is written to a temporary name and renamed, so an interrupted run leaves no partial result."""
-    date_id = datetime.now().isoformat().replace(":", "-")
-    path = Path(output_path)
-    if path.suffix == ".json":
-        folder = path.parent
-        results_file = folder / f"{path.stem}_{date_id}.json"
-    else:
-        folder = path / result["model_name_sanitized"]
-        results_file = folder / f"results_{date_id}.json"
-    # Serialise everything before writing anything, so a failure leaves no files behind.
-    sample_text = {
-        name: "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows) for name, rows in task_samples.items()
-    }
-    result = {**result, "task_hashes": {
-        name: _hash("".join(s["doc_hash"] + s["prompt_hash"] + s["target_hash"] for s in rows))
-        for name, rows in task_samples.items()
-    }}
-    result_text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in sample_text.items():
-        _write_atomic(folder / f"samples_{name}_{date_id}.jsonl", text)
-    _write_atomic(results_file, result_text)  # last: its presence means the run completed
-    return results_file
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    """Write results and samples the way lm-eval does (a ``.json`` output path becomes ``<stem>_<time>.json``), as
+    one set: an interrupted run leaves no partial result."""
+    return write_result_set(output_path, result, task_samples)

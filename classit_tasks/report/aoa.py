@@ -47,11 +47,13 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.stats import pearsonr
 
-from classit_tasks.json_files import read_json
+from classit_tasks.artifacts.checkpoints import milestone_words
+from classit_tasks.artifacts.json_files import read_numbered_json_lines
+from classit_tasks.artifacts.results import latest_samples_file, samples_glob
+from classit_tasks.artifacts.sweep_folder import INDEX, read_index, results_dir
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.tasks.aoa import TASK  # the per-checkpoint task whose samples the fit reads
 
-SWEEP_FORMAT = "classit-sweep/1"
 FORMAT = "classit-aoa/1"
 APPROXIMATE_VOCAB = 300_000  # the 2025 "random chance" vocabulary
 THRESHOLD = 0.5  # half-way between chance and the best surprisal; children: half of the children
@@ -76,8 +78,6 @@ PANDAS_NA_VALUES = frozenset({
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
     "NULL", "NaN", "None", "n/a", "nan", "null",
 })
-NAME_WORDS = re.compile(r"chck_(\d+(?:\.\d+)?)([KMB])$", re.IGNORECASE)
-NAME_UNITS = {"K": 1e3, "M": 1e6, "B": 1e9}
 
 
 def sigmoid(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
@@ -273,7 +273,9 @@ def find_human(human_csv: str | Path | None = None, data_dir: str | Path | None 
 
 # ------------------------------------------------------------------------------------------------ the sweep
 @dataclass
-class Checkpoint:
+class CheckpointSurprisals:
+    """A checkpoint of a sweep (as its index lists it) and the surprisals it gave: one point of an AoA series."""
+
     key: str
     name: str
     path: str
@@ -286,9 +288,9 @@ class Checkpoint:
 
 def words_of(entry: dict, where: str) -> float:
     """Words seen: the count in a ``chck_{N}M`` name (as the 2025 pipeline reads it), else ``words_seen``."""
-    match = NAME_WORDS.search(str(entry.get("name") or ""))
-    if match:
-        return float(match.group(1)) * NAME_UNITS[match.group(2).upper()]
+    named = milestone_words(str(entry.get("name") or ""))
+    if named is not None:
+        return float(named)
     words = entry.get("words_seen")
     if isinstance(words, (int, float)) and not isinstance(words, bool) and words >= 0:
         return float(words)
@@ -296,52 +298,33 @@ def words_of(entry: dict, where: str) -> float:
                            f"and the name is not chck_{{N}}M / chck_{{N}}K)")
 
 
-def _samples_file(folder: Path) -> Path | None:
-    stamp = re.compile(rf"samples_{TASK}_\d{{4}}-\d{{2}}-\d{{2}}T[0-9.-]+\.jsonl$")
-    found = sorted(p for p in folder.glob(f"samples_{TASK}_*.jsonl") if stamp.match(p.name))
-    return found[-1] if found else None  # lm-eval's ISO timestamps sort in time order
-
-
 def read_surprisals(path: Path) -> dict[tuple[str, int], float]:
-    """(word, context id) -> surprisal from one checkpoint's ``samples_classit_aoa_*.jsonl``."""
+    """(word, context id) -> surprisal from one checkpoint's samples file of ``classit_aoa``."""
     rows: list[tuple[int, tuple[str, int], float]] = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                sample = json.loads(line)
-                doc = sample["doc"]
-                key = (str(doc["word"]), int(doc["context_id"]))
-                value = math.nan if sample["surprisal"] is None else float(sample["surprisal"])
-                doc_id = int(sample.get("doc_id", len(rows)))
-            except json.JSONDecodeError as err:
-                raise ReportInputError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
-            except (KeyError, TypeError, ValueError):
-                raise ReportInputError(f"{path}:{lineno}: not a {TASK} sample (needs doc.word, doc.context_id "
-                                       f"and surprisal)") from None
-            if sample.get("filter", "none") != "none":
-                continue
-            rows.append((doc_id, key, value))
+    for lineno, sample in read_numbered_json_lines(path, ReportInputError):
+        try:
+            doc = sample["doc"]
+            key = (str(doc["word"]), int(doc["context_id"]))
+            value = math.nan if sample["surprisal"] is None else float(sample["surprisal"])
+            doc_id = int(sample.get("doc_id", len(rows)))
+        except (KeyError, TypeError, ValueError):
+            raise ReportInputError(f"{path}:{lineno}: not a {TASK} sample (needs doc.word, doc.context_id "
+                                   f"and surprisal)") from None
+        if sample.get("filter", "none") != "none":
+            continue
+        rows.append((doc_id, key, value))
     out = {key: value for _, key, value in sorted(rows, key=lambda r: r[0])}
     if not out:
         raise ReportInputError(f"{path}: no samples in file")
     return out
 
 
-def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[Checkpoint]:
+def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[CheckpointSurprisals]:
     """Checkpoints of ``SWEEP_DIR/sweep.json`` whose classit_aoa unit is complete, with their surprisals."""
     notices = notices if notices is not None else []
     sweep_dir = Path(sweep_dir)
-    path = sweep_dir / "sweep.json"
-    if not path.is_file():
-        raise ReportInputError(f"{sweep_dir}: no sweep.json (not a `classit-eval sweep` output folder)")
-    data = read_json(path, ReportInputError, expect=None)
-    if not isinstance(data, dict) or data.get("format") != SWEEP_FORMAT:
-        raise ReportInputError(f"{path}: field 'format' is not {SWEEP_FORMAT!r}")
-    entries = data.get("checkpoints")
-    if not isinstance(entries, list):
-        raise ReportInputError(f"{path}: field 'checkpoints' missing or not a list")
+    path = sweep_dir / INDEX
+    entries = read_index(sweep_dir, ReportInputError)["checkpoints"]
     out, without = [], []
     for i, entry in enumerate(entries):
         where = f"{path}: checkpoints[{i}]"
@@ -354,13 +337,13 @@ def read_sweep(sweep_dir: str | Path, notices: list[str] | None = None) -> list[
             else:
                 without.append(name)
             continue
-        folder = sweep_dir / str(entry.get("results_dir") or f"checkpoints/{entry['key']}")
-        samples = _samples_file(folder)
+        folder = results_dir(sweep_dir, entry)
+        samples = latest_samples_file(folder, TASK)
         if samples is None:
-            raise ReportInputError(f"{folder}: no samples_{TASK}_*.jsonl although sweep.json lists {TASK} as "
+            raise ReportInputError(f"{folder}: no {samples_glob(TASK)} although {INDEX} lists {TASK} as "
                                    f"complete for {name} (the sweep must log samples)")
         run = entry.get("run") or str(Path(str(entry.get("path") or name)).parent)
-        out.append(Checkpoint(
+        out.append(CheckpointSurprisals(
             key=entry["key"], name=name, path=str(entry.get("path") or ""), branch=str(entry.get("branch") or
             Path(run).name), parent=entry.get("parent"), words=words_of(entry, where), folder=folder,
             surprisal=read_surprisals(samples),
@@ -378,15 +361,15 @@ def _real(path: str | None) -> str | None:
     return os.path.realpath(path) if path else None
 
 
-def series_of(checkpoints: list[Checkpoint]) -> dict[str, list[Checkpoint]]:
+def series_of(checkpoints: list[CheckpointSurprisals]) -> dict[str, list[CheckpointSurprisals]]:
     """One series per branch: its own checkpoints, preceded by its lineage (the parent branch's checkpoints up to
     the parent checkpoint, recursively, when the parent is in the sweep); ordered by words seen, one per key."""
     by_path = {_real(c.path): c for c in checkpoints if c.path}
-    branches: dict[str, list[Checkpoint]] = {}
+    branches: dict[str, list[CheckpointSurprisals]] = {}
     for c in checkpoints:
         branches.setdefault(c.branch, []).append(c)
 
-    def lineage(branch: str, up_to: float | None, seen: frozenset) -> list[Checkpoint]:
+    def lineage(branch: str, up_to: float | None, seen: frozenset) -> list[CheckpointSurprisals]:
         own = [c for c in branches.get(branch, []) if up_to is None or c.words <= up_to]
         parents = {_real(c.parent) for c in own if c.parent} - {None}
         for parent_path in sorted(p for p in parents if p in by_path):
@@ -397,7 +380,7 @@ def series_of(checkpoints: list[Checkpoint]) -> dict[str, list[Checkpoint]]:
 
     out = {}
     for branch in branches:
-        chosen: dict[str, Checkpoint] = {}
+        chosen: dict[str, CheckpointSurprisals] = {}
         for c in lineage(branch, None, frozenset()):
             chosen.setdefault(c.key, c)
         ordered = sorted(chosen.values(), key=lambda c: c.words)
@@ -414,7 +397,7 @@ def _num(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def fit_series(checkpoints: list[Checkpoint], human: HumanAoA, name: str = "series") -> dict:
+def fit_series(checkpoints: list[CheckpointSurprisals], human: HumanAoA, name: str = "series") -> dict:
     """Per-word model and child AoA over one series and their correlation (the 2025 ``compute_curve_fitness``)."""
     if len(checkpoints) < MIN_CHECKPOINTS:
         raise ReportInputError(

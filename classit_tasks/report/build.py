@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from classit_tasks.report import leaderboard
+from classit_tasks.leaderboard import leaderboard
 from classit_tasks.report import plots, render
 from classit_tasks.report.growth import Pace, pace, pick_axis
 from classit_tasks.report.load import Run
@@ -106,12 +106,13 @@ def build_report(runs: list[Run], options: ReportOptions) -> Report:
 def _add_aoa(runs: list[Run], growth: _Growth, out: Path, img: Path) -> None:
     """Age of acquisition (report/aoa.py) when the sweep evaluated ``classit_aoa``: a table per series, the figures,
     ``aoa.json`` beside the report, and r×100 as the AoA entry of each series' last checkpoint's leaderboard."""
+    from classit_tasks.artifacts.sweep_folder import sweep_folder_of
     from classit_tasks.report.aoa import TASK, aoa_summary, write_outputs
     from classit_tasks.report.errors import ReportInputError
 
     if not any(TASK in (r.sweep.get("tasks_complete") or []) for r in runs):
         return
-    sweep_dir = runs[0].results_files[0].parents[2]  # SWEEP/checkpoints/<key>/results_<time>.json
+    sweep_dir = sweep_folder_of(runs[0].results_files[0])
     try:
         summary = aoa_summary(sweep_dir)
     except ReportInputError as err:

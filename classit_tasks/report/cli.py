@@ -11,9 +11,10 @@ import os
 import sys
 from pathlib import Path
 
+from classit_tasks.artifacts.checkpoints import parse_amount
+from classit_tasks.artifacts.results import RESULTS_PREFIX
 from classit_tasks.flags import alias
 from classit_tasks.report.errors import ReportInputError
-from classit_tasks.report.growth import parse_amount
 from classit_tasks.report.scores import Settings
 
 
@@ -65,7 +66,7 @@ def report_main(argv: list[str]) -> int:
         description="Tables with 95%% bootstrap CIs over items and an HTML report with plots, for lm-eval results "
                     "written with --output_path DIR --log_samples (one folder per model/checkpoint).",
     )
-    parser.add_argument("results", nargs="+", help="results_<time>.json files or folders holding them, or the "
+    parser.add_argument("results", nargs="+", help=f"{RESULTS_PREFIX}<time>.json files or folders holding them, or the "
                         "output folder of classit-eval sweep (growth curves, pace, forgetting per series)")
     parser.add_argument("--output_path", default=None,
                         help="output folder (default ./classit_report; SWEEP/report for a sweep)")
@@ -85,10 +86,10 @@ def report_main(argv: list[str]) -> int:
     alias(parser, "--no_html", "--no-html")
     args = parser.parse_args(argv)
     try:
+        from classit_tasks.artifacts.sweep_folder import is_sweep
         from classit_tasks.report.build import ReportOptions, build_report
         from classit_tasks.report.load import load_runs
-
-        from classit_tasks.report.sweep_runs import is_sweep, load_sweep
+        from classit_tasks.report.sweep_runs import load_sweep
 
         settings = _settings(args)
         if args.data_map:

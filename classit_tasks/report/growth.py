@@ -17,16 +17,16 @@ count, GLUE task) along one series of checkpoints:
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-STATE_FILE = "classit_state.json"  # written by classit_train.checkpoint
-UNITS = {"": 1, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "b": 1e9, "B": 1e9}
+from classit_tasks.artifacts.checkpoints import (
+    STATE_FILE, TRAINER_STATE, position_in_name, read_state, read_trainer_state,
+)
+
 
 
 @dataclass
@@ -41,31 +41,13 @@ class Position:
         return getattr(self, axis)
 
 
-def _read(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def parse_amount(text: str) -> float:
-    """'10M' -> 1e7, '1.5k' -> 1500, '2e6' -> 2e6."""
-    match = re.fullmatch(r"\s*([0-9.]+(?:e[0-9]+)?)\s*([kKmMbB]?)\s*", text)
-    if not match:
-        raise ValueError(f"not an amount: {text!r} (use e.g. 10M, 500k, 2e6)")
-    return float(match.group(1)) * UNITS[match.group(2)]
-
-
 def position_from_name(name: str) -> Position:
     """Checkpoint folder names: ``checkpoint-500`` (steps), ``chck_10M`` / ``10M_words`` (words)."""
-    match = re.search(r"checkpoint-(\d+)$", name)
-    if match:
-        return Position(steps=float(match.group(1)), source="name")
-    match = re.search(r"(?:chck|ckpt|words)[_-]?([0-9.]+[kKmMbB]?)(?:$|_)|([0-9.]+[kKmMbB])[_-]?words", name)
-    if match:
-        return Position(words=parse_amount(match.group(1) or match.group(2)), source="name")
-    return Position()
+    found = position_in_name(name)
+    if found is None:
+        return Position()
+    axis, value = found
+    return Position(**{axis: value}, source="name")
 
 
 def position_for(model_path: str | None, results_folder: Path | None = None) -> Position:
@@ -73,16 +55,16 @@ def position_for(model_path: str | None, results_folder: Path | None = None) -> 
     if not model_path:
         return Position()
     folder = Path(model_path)
-    state = _read(folder / STATE_FILE) if folder.is_dir() else None
+    state = read_state(folder) if folder.is_dir() else None
     if state is not None:
         return Position(
             words=state.get("words_seen"), tokens=state.get("tokens_seen"), steps=state.get("global_step"),
             stage=state.get("stage"), source=str(folder / STATE_FILE),
         )
-    trainer = _read(folder / "trainer_state.json") if folder.is_dir() else None
+    trainer = read_trainer_state(folder) if folder.is_dir() else None
     if trainer is not None:
         tokens = trainer.get("num_input_tokens_seen") or None
-        return Position(tokens=tokens, steps=trainer.get("global_step"), source=str(folder / "trainer_state.json"))
+        return Position(tokens=tokens, steps=trainer.get("global_step"), source=str(folder / TRAINER_STATE))
     return position_from_name(folder.name)
 
 

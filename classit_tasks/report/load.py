@@ -10,7 +10,6 @@ short metadata fields (BLiMP field / term / UID, entity-tracking numops) are.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from classit_tasks.json_files import read_json, read_json_lines
+from classit_tasks.artifacts.json_files import read_json_lines
+from classit_tasks.artifacts.results import filtered_rows, pretrained_of, read_results_file, stamp_of
+from classit_tasks.artifacts.results import results_files as _results_files
+from classit_tasks.artifacts.results import samples_files
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.growth import Position, position_for
 
-TIMESTAMP = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)\.json$")
 META_FIELDS = ("field", "linguistics_term", "UID", "numops", "domain")
 
 
@@ -88,39 +89,10 @@ class Run:
 # ------------------------------------------------------------------------------------------------ locating files
 def results_files(path: Path) -> list[Path]:
     """Results JSON files at a path (a file, or every timestamped results file below a folder)."""
-    if not path.exists():
-        raise ReportInputError(f"{path}: no such file or directory")
-    if path.is_file():
-        if not TIMESTAMP.search(path.name) and path.suffix != ".json":
-            raise ReportInputError(f"{path}: not an lm-eval results JSON (expected results_<time>.json)")
-        return [path]
-    found = sorted(p for p in path.rglob("*.json") if TIMESTAMP.search(p.name) and not p.name.startswith("samples_"))
-    if not found:
-        raise ReportInputError(f"{path}: no lm-eval results file (results_<time>.json) below this folder")
-    return found
-
-
-def samples_files(results_file: Path) -> dict[str, Path]:
-    """``samples_<task>_<time>.jsonl`` files written together with a results file (same timestamp)."""
-    match = TIMESTAMP.search(results_file.name)
-    if not match:
-        return {}
-    stamp = match.group(1)
-    suffix = f"_{stamp}.jsonl"
-    return {
-        p.name[len("samples_") : -len(suffix)]: p
-        for p in sorted(results_file.parent.glob(f"samples_*{suffix}"))
-    }
+    return _results_files(path, ReportInputError, check_name=True)
 
 
 # ------------------------------------------------------------------------------------------------ reading
-def _read_json(path: Path) -> dict:
-    data = read_json(path, ReportInputError, expect=None)
-    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
-        raise ReportInputError(f"{path}: field 'results' missing: not an lm-eval results file")
-    return data
-
-
 def _as_array(values: list, path: Path, metric: str) -> np.ndarray:
     """Per-item values as a float vector, a float matrix (tuple metrics), or an object vector (anything else)."""
     if all(isinstance(v, (int, float, bool)) or v is None for v in values):
@@ -141,9 +113,7 @@ def read_samples(path: Path, task: str, metrics: list[str]) -> TaskItems:
     rows: list[dict] = read_json_lines(path, ReportInputError)
     if not rows:
         raise ReportInputError(f"{path}: no samples in file")
-    filters = [r.get("filter", "none") for r in rows]
-    keep = "none" if "none" in filters else filters[0]
-    rows = sorted((r for r in rows if r.get("filter", "none") == keep), key=lambda r: r.get("doc_id", 0))
+    rows = filtered_rows(rows)
     seen: Counter = Counter()
     keys = []
     for r in rows:
@@ -212,27 +182,16 @@ def option_margins(rows: list[dict]) -> np.ndarray | None:
     return out
 
 
-def _model_path(data: dict) -> str | None:
-    args = (data.get("config") or {}).get("model_args")
-    if isinstance(args, dict):
-        return args.get("pretrained") or data.get("model_name")
-    if isinstance(args, str):
-        match = re.search(r"(?:^|,)\s*pretrained=([^,]+)", args)
-        if match:
-            return match.group(1)
-    return data.get("model_name") or None
-
-
 def load_run(folder_files: list[Path], require_samples: bool = False, label: str | None = None) -> Run:
     """One run from the results files of one model folder (newest file wins per task)."""
-    files = sorted(folder_files, key=lambda p: TIMESTAMP.search(p.name).group(1) if TIMESTAMP.search(p.name) else "")
+    files = sorted(folder_files, key=lambda p: stamp_of(p) or "")
     run = Run(label="", folder=files[0].parent, results_files=files, results={}, group_subtasks={}, configs={})
     for path in files:
-        data = _read_json(path)
+        data = read_results_file(path, ReportInputError)
         run.results.update(data["results"])
         run.group_subtasks.update(data.get("group_subtasks") or {})
         run.configs.update(data.get("configs") or {})
-        run.model_path = _model_path(data) or run.model_path
+        run.model_path = pretrained_of(data) or run.model_path
         found = samples_files(path)
         for task, sample_path in found.items():
             if task in data["results"]:

@@ -4,9 +4,9 @@ lm-eval's ``CachingLM`` keys its SQLite cache by the request alone (task text an
 one model is silently reused by another at the same ``--use_cache`` path -- ``--model hf`` answers served to
 ``classit-hf``, or the scores of old weights served after a checkpoint was retrained in place. ``classit-eval``
 therefore turns ``--use_cache PATH`` into ``PATH_<digest>`` where the digest covers the model's identity:
-the registry name, the model class, the ``pretrained`` (and ``tokenizer``) argument, a sha256 of the checkpoint's
-weights and config files when it is a local folder, and every other model argument except those that only
-choose the device or the batch size.
+the registry name, the model class, the ``pretrained`` (and ``tokenizer``) argument, the checkpoint's identity hash
+(``artifacts.checkpoints.model_files_sha256``: weights, config and tokenizer files) when it is a local folder, and
+every other model argument except those that only choose the device or the batch size.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from classit_tasks.artifacts.checkpoints import model_files_sha256
+
 # Model args that do not change a score (where the work runs, how it is batched).
 NEUTRAL_ARGS = frozenset({"device", "batch_size", "max_batch_size", "parallelize", "device_map"})
-# Files of a checkpoint folder whose content defines the model (weights, architecture, tokenizer).
-IDENTITY_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".json", ".model", ".txt", ".jinja")
-CHUNK = 1 << 20
 
 
 def _model_class(model: str) -> str:
@@ -33,23 +32,7 @@ def _model_class(model: str) -> str:
         return model
 
 
-def folder_digest(folder: str | Path) -> str:
-    """sha256 over the names and contents of the files that define a local checkpoint (sorted, streamed)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(folder).iterdir()):
-        if not path.is_file() or not path.name.endswith(IDENTITY_SUFFIXES) or path.name.startswith("."):
-            continue
-        if path.name in ("trainer_state.json", "classit_state.json"):  # bookkeeping, not the model
-            continue
-        digest.update(path.name.encode() + b"\0")
-        with open(path, "rb") as handle:
-            while block := handle.read(CHUNK):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def model_identity(model: str, model_args: dict[str, Any] | str | None) -> dict[str, Any]:
+def cache_identity(model: str, model_args: dict[str, Any] | str | None) -> dict[str, Any]:
     """What defines the scores a model gives: name, class, arguments, and the checkpoint's content."""
     if isinstance(model_args, str):
         from classit_tasks.harness import parse_args_string
@@ -60,7 +43,7 @@ def model_identity(model: str, model_args: dict[str, Any] | str | None) -> dict[
     for key in ("pretrained", "tokenizer", "peft"):
         value = (model_args or {}).get(key)
         if value and Path(str(value)).expanduser().is_dir():
-            identity[f"{key}_sha256"] = folder_digest(Path(str(value)).expanduser())
+            identity[f"{key}_sha256"] = model_files_sha256(Path(str(value)).expanduser())
     return identity
 
 
@@ -70,4 +53,4 @@ def identity_digest(identity: dict[str, Any]) -> str:
 
 def keyed_cache_path(use_cache: str, model: str, model_args) -> str:
     """``use_cache`` with the model-identity digest appended (lm-eval then adds ``_rank<N>.db``)."""
-    return f"{use_cache}_{identity_digest(model_identity(model, model_args))}"
+    return f"{use_cache}_{identity_digest(cache_identity(model, model_args))}"

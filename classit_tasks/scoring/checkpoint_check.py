@@ -10,7 +10,7 @@ import json
 import struct
 from pathlib import Path
 
-from classit_tasks.json_files import read_json
+from classit_tasks.artifacts.json_files import read_json
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")

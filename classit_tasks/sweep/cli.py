@@ -93,7 +93,7 @@ def sweep_main(argv: list[str]) -> int:
 def _sweep(args) -> int:
     from classit_tasks.sweep.discover import SweepInputError, discover, parse_positions
     from classit_tasks.sweep.hub import download_revisions
-    from classit_tasks.sweep.store import SweepStore
+    from classit_tasks.artifacts.sweep_folder import SweepStore
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not tasks:
@@ -110,7 +110,7 @@ def _sweep(args) -> int:
     if limit is not None and limit >= 1:
         limit = int(limit)
     settings = {"limit": limit, "dtype": dtype}
-    store = SweepStore(Path(args.output_path))
+    store = SweepStore(Path(args.output_path), SweepInputError)
     store.worker = f"{rank}/{world}"
     paths = list(args.runs)
     if args.revisions:
@@ -251,12 +251,13 @@ def _write_report(store, iters: int) -> None:
     from classit_tasks.report.build import ReportOptions, build_report
     from classit_tasks.report.errors import ReportInputError
     from classit_tasks.report.scores import Settings
+    from classit_tasks.artifacts.sweep_folder import report_folder
     from classit_tasks.report.sweep_runs import load_sweep
 
     try:
         runs = load_sweep(store.out)
         settings = Settings(iters=iters, slow_iters=min(iters, 500))
-        report = build_report(runs, ReportOptions(store.out / "report", settings,
+        report = build_report(runs, ReportOptions(report_folder(store.out), settings,
                                                   title="classit sweep: growth across checkpoints"))
     except ReportInputError as err:
         _say(f"{PROG}: no report: {err}")

@@ -12,76 +12,19 @@ names are evaluated once, and new weights written over an old folder are a new c
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-STATE_FILE = "classit_state.json"  # written by classit_train.checkpoint
-WEIGHT_GLOBS = ("*.safetensors", "pytorch_model*.bin")
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
-                   "tokenizer.model")
-MILESTONE = re.compile(r"^chck_(\d+(?:\.\d+)?)([KMB])$")
-HF_STEP = re.compile(r"^checkpoint-(\d+)$")
-STAGE_DIR = re.compile(r"^\d{2}-(.+)$")
-UNITS = {"K": 10**3, "M": 10**6, "B": 10**9}
-NAME_PRIORITY = (MILESTONE, STAGE_DIR, HF_STEP)  # which of several names of the same weights is shown
+from classit_tasks.artifacts.checkpoints import (
+    STATE_FILE, Checkpoint, amount, config_sha256, is_model_folder, looks_like_checkpoint, milestone_words,
+    name_rank, read_state, read_trainer_state, run_dir_of, stage_of_folder, step_of, weights_sha256,
+    tokenizer_sha256,
+)
 
 
 class SweepInputError(ValueError):
     """Bad sweep input (one-line message naming the folder)."""
-
-
-@dataclass
-class Checkpoint:
-    """One checkpoint to evaluate (a weights hash; the folder that holds it, and where it sits in training)."""
-
-    path: Path
-    name: str
-    run: Path
-    branch: str
-    stage: str | None = None
-    parent: str | None = None
-    words_seen: int | None = None
-    tokens_seen: int | None = None
-    global_step: int | None = None
-    words_offset: int | None = None  # from the state file; None when the state predates the key
-    milestone_words: int | None = None
-    position_source: str = "unknown"
-    weights_sha256: str = ""
-    tokenizer_sha256: str = ""
-    config_sha256: str = ""
-    aliases: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return self.weights_sha256[:16]
-
-    def entry(self) -> dict:
-        """The checkpoint's fields in ``sweep.json`` (docs/reports.md)."""
-        return {"key": self.key, "weights_sha256": self.weights_sha256, "path": str(self.path), "name": self.name,
-                "run": str(self.run), "branch": self.branch, "stage": self.stage, "parent": self.parent,
-                "words_seen": self.words_seen, "tokens_seen": self.tokens_seen, "global_step": self.global_step,
-                "words_offset": self.words_offset, "milestone_words": self.milestone_words,
-                "position_source": self.position_source, "aliases": self.aliases,
-                "tokenizer_sha256": self.tokenizer_sha256, "config_sha256": self.config_sha256}
-
-
-# ------------------------------------------------------------------------------------------------- folders
-def weight_files(folder: Path) -> list[Path]:
-    return sorted({p for pattern in WEIGHT_GLOBS for p in folder.glob(pattern) if p.is_file()})
-
-
-def is_model_folder(folder: Path) -> bool:
-    return folder.is_dir() and (folder / "config.json").is_file() and bool(weight_files(folder))
-
-
-def _looks_like_checkpoint(folder: Path) -> bool:
-    name = folder.name
-    return bool(MILESTONE.match(name) or HF_STEP.match(name) or (folder / STATE_FILE).is_file())
 
 
 def _hidden(name: str) -> bool:
@@ -91,39 +34,20 @@ def _hidden(name: str) -> bool:
 def checkpoint_folders(root: Path) -> list[Path]:
     """Checkpoint folders at or below ``root`` (not below another checkpoint; symlinks and temporary folders of an
     unfinished save are skipped)."""
-    if is_model_folder(root) and _looks_like_checkpoint(root):
+    if is_model_folder(root) and looks_like_checkpoint(root):
         return [root]
     found = []
     for here, dirs, _ in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not _hidden(d) and not (Path(here) / d).is_symlink())
         for d in list(dirs):
             folder = Path(here) / d
-            if is_model_folder(folder) and _looks_like_checkpoint(folder):
+            if is_model_folder(folder) and looks_like_checkpoint(folder):
                 found.append(folder)
                 dirs.remove(d)  # never look inside a checkpoint
     return found
 
 
-def run_dir_of(folder: Path) -> Path:
-    """The training run a checkpoint belongs to: ``RUN/chck_2M``, ``RUN/01-stage``,
-    ``RUN/checkpoints/01-stage/checkpoint-N``."""
-    parent = folder.parent
-    if parent.parent.name == "checkpoints":
-        return parent.parent.parent
-    if parent.name == "checkpoints":
-        return parent.parent
-    return parent
-
-
 # ------------------------------------------------------------------------------------------------- positions
-def amount(text: str) -> int:
-    """'10M' -> 10_000_000, '500K' -> 500_000, '2e6' -> 2_000_000."""
-    match = re.fullmatch(r"\s*([0-9.]+(?:e[0-9]+)?)\s*([kKmMbB]?)\s*", text)
-    if not match:
-        raise ValueError(f"not an amount: {text!r} (use e.g. 10M, 500K, 2e6)")
-    return int(round(float(match.group(1)) * UNITS.get(match.group(2).upper(), 1)))
-
-
 def parse_positions(text: str | None) -> dict[str, int]:
     """``--positions NAME=AMOUNT,...`` (NAME: a checkpoint folder's name or path) -> words seen per name."""
     out: dict[str, int] = {}
@@ -140,14 +64,6 @@ def parse_positions(text: str | None) -> dict[str, int]:
     return out
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _int(value) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -155,13 +71,13 @@ def _int(value) -> int | None:
 def describe(folder: Path, positions: dict[str, int], explicit: bool = False) -> Checkpoint:
     """A checkpoint's run, branch, stage, parent and position (state file, else name, else ``--positions``)."""
     folder = folder.absolute()
-    run = run_dir_of(folder) if not explicit or _looks_like_checkpoint(folder) else folder.parent
+    run = run_dir_of(folder) if not explicit or looks_like_checkpoint(folder) else folder.parent
     name = f"{folder.parent.name}/{folder.name}" if folder.parent.parent.name == "checkpoints" else folder.name
     ck = Checkpoint(path=folder, name=name, run=run, branch=run.name)
     if run.name == "snapshots" and run.parent.name.startswith("models--"):  # a Hub download (--revisions)
         ck.branch = run.parent.name.removeprefix("models--").replace("--", "/")
     state_path = folder / STATE_FILE
-    state = _read_json(state_path) if state_path.is_file() else None
+    state = read_state(folder) if state_path.is_file() else None
     if state_path.is_file() and state is None:
         raise SweepInputError(f"{state_path}: not valid JSON (a half-written state file?)")
     if state is not None:
@@ -176,17 +92,17 @@ def describe(folder: Path, positions: dict[str, int], explicit: bool = False) ->
         ck.milestone_words = _int(state.get("milestone_words"))
         ck.position_source = STATE_FILE
     else:
-        milestone, step = MILESTONE.match(folder.name), HF_STEP.match(folder.name)
-        if milestone:
-            ck.words_seen = amount(milestone.group(1) + milestone.group(2))
+        words, step = milestone_words(folder.name), step_of(folder.name)
+        if words is not None:
+            ck.words_seen = words
             ck.position_source = "name"
-        elif step:
-            ck.global_step = int(step.group(1))
-            trainer = _read_json(folder / "trainer_state.json") or {}
+        elif step is not None:
+            ck.global_step = step
+            trainer = read_trainer_state(folder) or {}
             ck.tokens_seen = _int(trainer.get("num_input_tokens_seen")) or None
             ck.position_source = "name"
-        stage = STAGE_DIR.match(folder.parent.name)
-        ck.stage = stage.group(1) if stage and folder.parent.parent.name == "checkpoints" else None
+        stage = stage_of_folder(folder.parent.name)
+        ck.stage = stage if stage and folder.parent.parent.name == "checkpoints" else None
     for name in (str(folder), folder.name):
         if name in positions:
             ck.words_seen = positions[name]
@@ -210,45 +126,7 @@ def _config_parent(run: Path) -> str | None:
     return init_from if isinstance(init_from, str) and Path(init_from).is_absolute() else None
 
 
-# ------------------------------------------------------------------------------------------------- hashes
-def sha256_files(files: list[Path], cache: dict | None = None) -> str:
-    """SHA-256 over the files' names and bytes; ``cache`` maps path -> [size, mtime_ns, digest] of earlier calls."""
-    digest = hashlib.sha256()
-    for path in files:
-        stat = path.stat()
-        stamp = [stat.st_size, stat.st_mtime_ns]
-        hit = (cache or {}).get(str(path))
-        if hit and hit[:2] == stamp:
-            part = hit[2]
-        else:
-            h = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 22), b""):
-                    h.update(block)
-            part = h.hexdigest()
-            if cache is not None:
-                cache[str(path)] = [*stamp, part]
-        digest.update(path.name.encode() + b"\0" + part.encode() + b"\n")
-    return digest.hexdigest()
-
-
-def tokenizer_fingerprint(folder: Path) -> str:
-    return sha256_files([folder / n for n in TOKENIZER_FILES if (folder / n).is_file()])
-
-
-def config_fingerprint(folder: Path) -> str:
-    """Hash of config.json without the fields that do not change the computation (path, library version)."""
-    config = _read_json(folder / "config.json") or {}
-    for noise in ("_name_or_path", "transformers_version"):
-        config.pop(noise, None)
-    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-
-
 # ------------------------------------------------------------------------------------------------- discovery
-def _rank(name: str) -> int:
-    return next((i for i, pattern in enumerate(NAME_PRIORITY) if pattern.match(name)), len(NAME_PRIORITY))
-
-
 def discover(paths: list[str | Path], positions: dict[str, int] | None = None,
              hash_cache: dict | None = None) -> list[Checkpoint]:
     """Every checkpoint under ``paths`` (run folders or checkpoint folders), one per distinct weights hash.
@@ -274,10 +152,9 @@ def discover(paths: list[str | Path], positions: dict[str, int] | None = None,
     by_hash: dict[str, Checkpoint] = {}
     for folder, explicit in folders.items():
         ck = describe(folder, positions, explicit)
-        files = weight_files(folder)
-        ck.weights_sha256 = sha256_files(files, hash_cache)
-        ck.tokenizer_sha256 = tokenizer_fingerprint(folder)
-        ck.config_sha256 = config_fingerprint(folder)
+        ck.weights_sha256 = weights_sha256(folder, hash_cache)
+        ck.tokenizer_sha256 = tokenizer_sha256(folder)
+        ck.config_sha256 = config_sha256(folder)
         same = by_hash.get(ck.weights_sha256)
         if same is None:
             by_hash[ck.weights_sha256] = ck
@@ -285,7 +162,7 @@ def discover(paths: list[str | Path], positions: dict[str, int] | None = None,
         # one model, several folders: it stands at the earliest position it was seen (e.g. a base's last checkpoint,
         # not the first step of a run from it whose learning rate was still 0), then by folder kind and path
         first, second = sorted([same, ck], key=lambda c: (c.words_seen if c.words_seen is not None else math.inf,
-                                                          _rank(c.path.name), str(c.path)))
+                                                          name_rank(c.path.name), str(c.path)))
         first.aliases = sorted({*first.aliases, *second.aliases, str(second.path)})
         by_hash[ck.weights_sha256] = first
     used = {n for n in positions if any(n in (str(c.path), c.name, c.path.name) or n in c.aliases

@@ -22,7 +22,7 @@ import torch
 
 from classit_tasks.scoring.encoders import request_rule
 from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitLM, Prepared
-from classit_tasks.sweep.discover import Checkpoint, weight_files
+from classit_tasks.artifacts.checkpoints import Checkpoint, weight_files
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 # leaderboard key -> (label, leaderboard group "nlp"/"human", result names in order of preference (full set first),
-# metric); see classit_tasks.report.leaderboard
+# metric); see classit_tasks.leaderboard.leaderboard
 LeaderboardEntry = tuple[str, str, tuple[str, ...], str]
 
 

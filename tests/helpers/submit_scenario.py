@@ -9,21 +9,18 @@ random models; only ``sweep.json`` is written here, following the sweep contract
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 from tiny_models import EVAL_DATA, build_model, build_tokenizer
 
+from classit_tasks.artifacts.checkpoints import weights_sha256
+
 FINETUNE_TASKS = "wsc"
 # What the data on this machine cannot provide: COMPS files, WUG past tense, BoolQ / MultiRC training files; AoA is a
 # sweep task (classit_aoa) not run here; RTE, MNLI, QQP and MRPC are skipped to keep the test short.
 ALLOW_MISSING = "comps,wug_past,aoa,boolq,multirc,mnli,qqp,mrpc,rte"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build_run(root: Path, names=("chck_1M", "chck_2M")) -> Path:
@@ -54,7 +51,7 @@ def build_sweep(run: Path, out: Path) -> Path:
     """Evaluate every checkpoint of ``run`` on the fast suite and write sweep.json (classit-sweep/1)."""
     entries = []
     for folder in sorted(p for p in run.iterdir() if p.name.startswith("chck_")):
-        digest = _sha256(folder / "model.safetensors")
+        digest = weights_sha256(folder)  # the sweep's key
         key = digest[:16]
         evaluate(folder, "classit_zero_shot_fast", out / "checkpoints" / key)
         state = json.loads((folder / "classit_state.json").read_text())

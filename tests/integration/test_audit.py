@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from classit_tasks.report.audit import run_audit
+from classit_tasks.scoring.audit import run_audit
 from classit_tasks.cli import main
 from comps_files import OWN_ITEMS, write_comps
 from zero_shot_helpers import tiny_checkpoint

@@ -168,7 +168,7 @@ TOP_KEYS = {"results", "groups", "group_subtasks", "configs", "versions", "n-sho
 @needs_data
 def test_cli_rte_and_wsc_end_to_end_with_a_missing_split(tiny_ckpt, tmp_path, capsys):
     from classit_tasks.finetune.cli import main
-    from classit_tasks.finetune.results import sanitize_model_name
+    from classit_tasks.artifacts.results import sanitize_model_name
 
     out = tmp_path / "out"
     rc = main(["--model_args", f"pretrained={tiny_ckpt},dtype=float32", "--tasks", "rte,wsc,boolq", "--limit", "48",

@@ -13,7 +13,7 @@ import sys
 import pytest
 from tiny_models import EVAL_DATA
 
-from classit_tasks import atomic_results
+from classit_tasks.artifacts import atomic as atomic_results
 from classit_tasks.cli import main
 from classit_tasks.report.load import load_runs
 
@@ -135,7 +135,7 @@ def test_ctrl_c_during_scoring(checkpoints, tmp_path, capsys, monkeypatch, flag)
 
 KILL_DURING_COMMIT = """
 import os, signal, sys
-from classit_tasks import atomic_results
+from classit_tasks.artifacts import atomic as atomic_results
 renamed = []
 real = atomic_results._rename
 def rename_then_die(tmp, final):

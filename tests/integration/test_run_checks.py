@@ -17,7 +17,7 @@ from tiny_models import EVAL_DATA
 
 from classit_tasks import run_checks
 from classit_tasks.tasks import hf_rule
-from classit_tasks.scoring.cache_key import keyed_cache_path, model_identity
+from classit_tasks.scoring.cache_key import cache_identity, keyed_cache_path
 from classit_tasks.cli import main
 
 TASK = "classit_blimp_anaphor_gender_agreement"
@@ -49,7 +49,7 @@ def test_use_cache_is_keyed_by_model_identity(checkpoints, tmp_path, one_thread)
     assert keyed_cache_path(cache, "hf", {"pretrained": str(ckpt)}) != base
     assert keyed_cache_path(cache, "classit-hf", {"pretrained": str(ckpt), "prefix_sharing": False}) != base
     assert keyed_cache_path(cache, "classit-hf", {"pretrained": str(ckpt), "device": "cuda", "batch_size": 8}) == base
-    assert "pretrained_sha256" in model_identity("classit-hf", {"pretrained": str(ckpt)})
+    assert "pretrained_sha256" in cache_identity("classit-hf", {"pretrained": str(ckpt)})
 
 
 def test_chat_template_refused_on_classit_tasks(checkpoints, capsys):

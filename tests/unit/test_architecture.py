@@ -7,7 +7,7 @@ Imports are read with ``ast`` (nothing is imported), at module level and inside 
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
+import re
 from pathlib import Path
 
 import pytest
@@ -16,20 +16,33 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("classit_tasks", "classit_train")
 TRAIN_ROOMS = ("data", "checkpoints", "analysis", "training", "config", "cli")  # classit_train's sub-packages
 TRAIN_SHARED = ("errors", "files", "schema")  # classit_train's shared modules, below every room
-# package -> the classit_tasks sub-packages it must not import (docs/architecture.md, "Rules")
+# the rooms of classit_tasks, bottom first (docs/architecture.md, "Folders")
+SHARED = tuple(f"classit_tasks.{name}" for name in ("harness", "names", "flags", "nonfinite", "responses",
+                                                     "run_checks"))
+ROOMS = ("classit_tasks.tasks", "classit_tasks.scoring", "classit_tasks.report", "classit_tasks.sweep",
+         "classit_tasks.finetune", "classit_tasks.leaderboard", "classit_tasks.cli", "classit_tasks.gate",
+         "classit_tasks.errors")
+# package -> the classit_tasks packages it must not import (docs/architecture.md, "Rules")
 FORBIDDEN = {
     "classit_tasks.tasks": ("classit_tasks.scoring", "classit_tasks.report", "classit_tasks.sweep",
-                            "classit_tasks.finetune", "classit_tasks.cli"),
+                            "classit_tasks.finetune", "classit_tasks.leaderboard", "classit_tasks.cli",
+                            "classit_tasks.gate"),
     "classit_tasks.scoring": ("classit_tasks.tasks", "classit_tasks.report", "classit_tasks.sweep",
-                              "classit_tasks.finetune", "classit_tasks.cli", "classit_tasks.gate"),
-    "classit_tasks.finetune": ("classit_tasks.scoring", "classit_tasks.sweep", "classit_tasks.cli"),
-    "classit_tasks.report": ("classit_tasks.sweep", "classit_tasks.cli"),
+                              "classit_tasks.finetune", "classit_tasks.leaderboard", "classit_tasks.cli",
+                              "classit_tasks.gate"),
+    # the leaderboard room sits below the report and the fine-tuning wrapper (both use it)
+    "classit_tasks.leaderboard": ("classit_tasks.report", "classit_tasks.finetune", "classit_tasks.scoring",
+                                  "classit_tasks.sweep", "classit_tasks.cli", "classit_tasks.gate"),
+    "classit_tasks.finetune": ("classit_tasks.report", "classit_tasks.scoring", "classit_tasks.sweep",
+                               "classit_tasks.cli", "classit_tasks.gate"),
+    "classit_tasks.report": ("classit_tasks.finetune", "classit_tasks.scoring", "classit_tasks.sweep",
+                             "classit_tasks.cli", "classit_tasks.gate"),
+    "classit_tasks.sweep": ("classit_tasks.finetune", "classit_tasks.cli", "classit_tasks.gate"),
     "classit_tasks": ("classit_train",),
-    # shared utilities and the lm-eval seam: below every package of classit_tasks
-    **{f"classit_tasks.{name}": ("classit_tasks.tasks", "classit_tasks.scoring", "classit_tasks.report",
-                                 "classit_tasks.sweep", "classit_tasks.finetune", "classit_tasks.cli")
-       for name in ("harness", "names", "flags", "nonfinite", "responses", "atomic_results", "run_checks",
-                     "json_files")},
+    # shared utilities and the lm-eval seam: below every room of classit_tasks (the artifacts room is below them)
+    **{name: ROOMS for name in SHARED},
+    # the artifacts room: the bottom; it imports no other module of classit (only the standard library, numpy)
+    "classit_tasks.artifacts": (*ROOMS, *SHARED, "classit_train"),
     "classit_train": ("classit_tasks",),
     # inside classit_train (docs/architecture.md, "Inside classit_train"): data and checkpoints at the bottom, then
     # analysis, training, config, cli; the shared modules below them all
@@ -43,6 +56,9 @@ FORBIDDEN = {
     **{f"classit_train.{name}": tuple(f"classit_train.{room}" for room in TRAIN_ROOMS)
        for name in TRAIN_SHARED},
 }
+# The file names, format strings and folder names one command writes and another reads: only classit_tasks/artifacts
+# may spell them (docs/architecture.md, "Rules").
+FORMAT_LITERAL = re.compile(r"(?:^|[/^])(?:results_|samples_|chck_|sweep\.json|classit-sweep/|classit_state\.json)")
 
 
 def _modules() -> dict[str, Path]:
@@ -162,3 +178,49 @@ def test_the_checker_sees_imports(tmp_path):
         "classit_tasks.scoring.model"}
     assert _imports("classit_tasks.scoring.model", modules["classit_tasks.scoring.model"], modules) == {
         "classit_tasks.tasks.a"}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the docstring nodes of a module and of its classes and functions."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                out.add(id(first.value))
+    return out
+
+
+def format_literals(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each string constant (an f-string's literal parts too; docstrings not) that spells a format
+    name: starting with ``results_``, ``samples_``, ``chck_``, ``sweep.json``, ``classit-sweep/`` or
+    ``classit_state.json`` (after a ``/`` or a regex ``^`` too). Prose that merely mentions a name mid-sentence
+    (help texts, messages) is not a use of the format and is not reported."""
+    tree = ast.parse(source)
+    skip = _docstrings(tree)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            if FORMAT_LITERAL.search(node.value):
+                found.append((node.lineno, node.value))
+    return found
+
+
+def test_format_literals_live_in_the_artifacts_room():
+    """Only classit_tasks/artifacts knows the names and format strings of the files other commands wrote."""
+    found = []
+    for path in sorted((REPO / "classit_tasks").rglob("*.py")):
+        if (REPO / "classit_tasks" / "artifacts") in path.parents:
+            continue
+        found += [f"{path.relative_to(REPO)}:{line}: {text!r}"
+                  for line, text in format_literals(path.read_text(encoding="utf-8"))]
+    assert not found, "format literals outside classit_tasks/artifacts:\n" + "\n".join(found)
+
+
+def test_the_format_scan_sees_literals():
+    """The scan finds plain, f-string and regex spellings, and leaves docstrings and prose alone."""
+    source = ('"""Reads sweep.json and results_<time>.json."""\n'
+              'A = "sweep.json"\nB = f"results_{stamp}.json"\nC = re.compile(r"^chck_(\\d+)M$")\n'
+              'D = folder / "classit_state.json"\nE = "see the sweep.json of a run"\nF = f"{x}/samples_{t}.jsonl"\n'
+              'G = "classit-sweep/1"\n')
+    assert sorted(line for line, _ in format_literals(source)) == [2, 3, 4, 5, 7, 8]

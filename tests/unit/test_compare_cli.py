@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from classit_tasks.report.cli import compare_main
-from classit_tasks.report.synthetic import accuracy_pair, write_run
+from synthetic import accuracy_pair, write_run
 
 LEAVES = [f"classit_blimp_fast_p{k}" for k in range(4)]
 GROUPS = {"classit_blimp_fast": LEAVES}

@@ -112,7 +112,7 @@ def test_pad_stats_count_real_and_padded_slots():
 # ------------------------------------------------------------------------------------------------ GLUE coverage
 def test_glue_group_says_what_it_covers_and_gives_the_leaderboard_mean():
     from classit_tasks.finetune.results import group_results
-    from classit_tasks.report.summary import format_summary
+    from classit_tasks.leaderboard.summary import format_summary
 
     per_task = {f"classit_glue_{t}": {"score,none": s, "score_stderr,none": 0.01, "acc,none": s,
                                       "acc_stderr,none": 0.01}
@@ -130,7 +130,7 @@ def test_glue_group_says_what_it_covers_and_gives_the_leaderboard_mean():
 
 # ------------------------------------------------------------------------------------------- summaries, any set
 def test_summary_for_wug_alone_and_reading_alone():
-    from classit_tasks.report.summary import summary_rows
+    from classit_tasks.leaderboard.summary import summary_rows
 
     wug = {"results": {"classit_wug": {"alias": "classit_wug"},
                        "classit_wug_adj_nominalization": {"spearman,none": 0.3},
@@ -169,7 +169,7 @@ def test_compare_accepts_several_seed_runs_per_arm(tmp_path, capsys):
     import json
 
     from classit_tasks.report.cli import compare_main
-    from classit_tasks.report.synthetic import accuracy_pair, write_run
+    from synthetic import accuracy_pair, write_run
 
     leaves = [f"classit_blimp_fast_p{k}" for k in range(3)]
     groups = {"classit_blimp_fast": leaves}

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from classit_tasks.report.leaderboard import as_json, format_markdown, leaderboard
-from classit_tasks.report.summary import format_summary
+from classit_tasks.leaderboard.leaderboard import as_json, format_markdown, leaderboard
+from classit_tasks.leaderboard.summary import format_summary
 
 RESULTS = {
     "results": {
@@ -79,7 +79,7 @@ def test_report_shows_the_aggregates(tmp_path):
     from classit_tasks.report.build import ReportOptions, build_report
     from classit_tasks.report.load import load_runs
     from classit_tasks.report.scores import Settings
-    from classit_tasks.report.synthetic import write_run
+    from synthetic import write_run
 
     rng = np.random.default_rng(0)
     tasks = {f"classit_ewok_{d}": {"acc": list((rng.random(40) < 0.6).astype(float))} for d in ("a", "b")}

@@ -10,7 +10,7 @@ import pytest
 
 from classit_tasks.report.cli import report_main
 from classit_tasks.report.growth import pace, position_from_name
-from classit_tasks.report.synthetic import doc, write_run
+from synthetic import doc, write_run
 
 PARADIGMS = {"p_agreement": ("morphology", "subject_verb_agreement"), "p_island": ("syntax", "island_effects")}
 

@@ -10,7 +10,7 @@ from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.compare import compare_runs, gate
 from classit_tasks.report.scores import Settings
-from classit_tasks.report.synthetic import accuracy_pair, make_run
+from synthetic import accuracy_pair, make_run
 
 ALPHA = 0.05
 

@@ -9,7 +9,7 @@ import pytest
 
 from classit_tasks.report.scores import Score, Settings
 from classit_tasks.report.series import build_series, forgetting, growth_pace, rank_paces, words_to_fraction
-from classit_tasks.report.synthetic import make_run
+from synthetic import make_run
 
 
 def _scores(values, chance=0.5, half_ci=0.02):

@@ -2,7 +2,7 @@
 
 import math
 
-from classit_tasks.report.summary import format_summary, summary_rows
+from classit_tasks.leaderboard.summary import format_summary, summary_rows
 
 RESULTS = {
     "results": {

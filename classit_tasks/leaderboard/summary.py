@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from classit_tasks.report import leaderboard
+from classit_tasks.leaderboard import leaderboard
 from classit_tasks.tasks import families as F
 
 # Headline metric of a task or group, in order of preference. Task modules may add theirs.
@@ -76,7 +76,7 @@ def format_summary(results: dict) -> str:
         else:
             shown = "n/a" if math.isnan(score) else f"{score:.2f}"
         lines.append(f"| {name} | {n} | {metric} | {shown} | {'' if ties is None else ties} |")
-    from classit_tasks.finetune.coverage import coverage_note
+    from classit_tasks.tasks.glue import coverage_note
 
     notes = [note for note in [coverage_note(results)] if note]
     table = "\n".join(["", "Leaderboard summary (BabyLM 2025 convention: each task = mean of its subtasks)", *lines,

@@ -10,16 +10,12 @@ inside an HTML comment, so the card can be re-rendered without parsing Markdown.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from classit_tasks.scoring.cache_key import folder_digest
-
-START, END = "<!-- classit-scores:start -->", "<!-- classit-scores:end -->"
-_DATA = re.compile(r"<!-- classit-scores-data: (.*?) -->", re.S)
+from classit_tasks.artifacts.checkpoints import model_files_sha256
+from classit_tasks.artifacts.model_card import read_card, scores_block, stored_scores, with_scores_block, write_card
 
 
 def _metric_rows(results: dict) -> dict[str, dict[str, list]]:
@@ -37,7 +33,7 @@ def _metric_rows(results: dict) -> dict[str, dict[str, list]]:
 
 
 def _render(data: dict[str, Any]) -> str:
-    lines = [START, f"<!-- classit-scores-data: {json.dumps(data, sort_keys=True)} -->", "",
+    lines = ["",
              f"Scores from `classit-eval` (model `{data['model']}`, lm-eval {data['lm_eval']}, weights sha256 "
              f"`{data['weights_sha256'][:12]}…`, last updated {data['updated']}):", "",
              "| task | metric | value | ± stderr |", "|---|---|---|---|"]
@@ -45,39 +41,22 @@ def _render(data: dict[str, Any]) -> str:
         for metric, (value, stderr) in sorted(data["scores"][task].items()):
             err = f"{stderr:.4f}" if isinstance(stderr, (int, float)) else "—"
             lines.append(f"| {task} | {metric} | {value:.4f} | {err} |")
-    lines.append(END)
-    return "\n".join(lines)
+    return scores_block(data, lines)
 
 
 def update_model_card(folder: str | os.PathLike, results: dict) -> Path:
     """Merge ``results`` (lm-eval's results dict) into ``<folder>/README.md``; returns the card's path."""
     folder = Path(folder)
-    path = folder / "README.md"
-    card = path.read_text(encoding="utf-8") if path.is_file() else f"# {folder.name}\n"
-    digest = folder_digest(folder)
-    old: dict[str, Any] = {}
-    match = _DATA.search(card)
-    if match:
-        try:
-            old = json.loads(match.group(1))
-        except json.JSONDecodeError:
-            old = {}
+    card = read_card(folder)
+    digest = model_files_sha256(folder)
+    old: dict[str, Any] = stored_scores(card)
     scores = dict(old.get("scores", {})) if old.get("weights_sha256") == digest else {}
     scores.update(_metric_rows(results))
     config = results.get("config") or {}
     data = {"scores": scores, "weights_sha256": digest, "model": config.get("model", "?"),
             "lm_eval": results.get("lm_eval_version") or _lm_eval_version(),
             "updated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-    block = _render(data)
-    if START in card and END in card:
-        head, rest = card.split(START, 1)
-        card = head + block + rest.split(END, 1)[1]
-    else:
-        card = card.rstrip("\n") + "\n\n## Evaluation\n\n" + block + "\n"
-    tmp = path.with_name(".README.md.tmp")
-    tmp.write_text(card, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_card(folder, with_scores_block(card, _render(data)))
 
 
 def _lm_eval_version() -> str:

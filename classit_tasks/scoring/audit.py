@@ -34,8 +34,11 @@ from typing import Callable, Sequence
 
 from tqdm import tqdm
 
-from classit_tasks.report.submission import ResultSet, SubmissionError, _arguments, _logliks, _pretrained, _load_json
-from classit_tasks.report.submission import read_results, read_samples
+from classit_tasks.artifacts.atomic import write_files
+from classit_tasks.artifacts.json_files import read_json_lines
+from classit_tasks.artifacts.results import (
+    MergedResults, filtered_rows, read_merged_results, sample_arguments, sample_logliks,
+)
 
 PROG = "classit-eval audit"
 DEFAULT_THRESHOLD = 1e-5
@@ -85,7 +88,7 @@ class GroupAudit:
     high: float
 
 
-def ranking_tasks(results: ResultSet, configs: dict[str, dict]) -> list[str]:
+def ranking_tasks(results: MergedResults, configs: dict[str, dict]) -> list[str]:
     """Leaf tasks of the run that rank options by log-likelihood (multiple choice, an ``acc`` score, samples)."""
     out = []
     for task, entry in results.results.items():
@@ -129,7 +132,7 @@ def audit_task(task: str, rows: list[dict], path: Path, acc: float, ties_half: b
     result = TaskAudit(task, len(rows), acc)
     credits32, fragile = [], []
     for row in rows:
-        lls = _logliks(row, path)
+        lls = sample_logliks(row, path, AuditError)
         if len(lls) < 2:
             raise AuditError(f"{path}: doc {row.get('doc_id')}: {len(lls)} option(s), not a ranking item")
         credits32.append(decision_value(lls, ties_half))
@@ -137,7 +140,7 @@ def audit_task(task: str, rows: list[dict], path: Path, acc: float, ties_half: b
             fragile.append((len(credits32) - 1, row, lls))
     credits64 = list(credits32)
     for index, row, lls in fragile:
-        pairs = _arguments(row, path)
+        pairs = sample_arguments(row, path, AuditError)
         lls64 = score64(pairs)
         credits64[index] = decision_value(lls64, ties_half)
         flipped = credits64[index] != credits32[index]
@@ -177,17 +180,9 @@ def group_audits(groups: dict[str, list[str]], results: dict, tasks: dict[str, T
 
 def run_audit(paths: list[Path], pretrained: str | None = None, threshold: float = DEFAULT_THRESHOLD,
               device: str = "cpu", scorer: Callable | None = None) -> dict:
-    try:
-        results = read_results(paths)
-    except SubmissionError as err:
-        raise AuditError(str(err)) from None
-    configs, groups, models, model_kind = {}, {}, set(), None
-    for path in results.files:
-        data = _load_json(path)
-        configs.update(data.get("configs") or {})
-        groups.update({k: v for k, v in (data.get("group_subtasks") or {}).items() if v})
-        models.add(_pretrained(data))
-        model_kind = (data.get("config") or {}).get("model")
+    results = read_merged_results(paths, AuditError)
+    configs, groups, model_kind = results.configs, results.group_subtasks, results.model_kind
+    models = set(results.pretrained.values())
     tasks = ranking_tasks(results, configs)
     if not tasks:
         raise AuditError(f"{paths[0]}: no ranking task with logged samples (run with --log_samples)")
@@ -201,7 +196,7 @@ def run_audit(paths: list[Path], pretrained: str | None = None, threshold: float
         scorer = Float64Scorer(str(pretrained), device)
     audits = {}
     for task in tqdm(tasks, desc="audit", disable=len(tasks) < 5):
-        rows = read_samples(results.samples[task])
+        rows = filtered_rows(read_json_lines(results.samples[task], AuditError))
         ties_half = "process_paper" in str((configs.get(task) or {}).get("process_results", ""))
         audits[task] = audit_task(task, rows, results.samples[task], float(results.results[task]["acc,none"]),
                                   ties_half, threshold, scorer)
@@ -232,10 +227,8 @@ def format_markdown(report: dict) -> str:
 def write_report(report: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = (out_dir / "audit.json", out_dir / "audit.md")
-    for path, text in zip(paths, (json.dumps(report, indent=1), format_markdown(report) + "\n")):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+    write_files([(path, [text]) for path, text in zip(paths, (json.dumps(report, indent=1),
+                                                              format_markdown(report) + "\n"))])
     return paths
 
 
@@ -254,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         report = run_audit([Path(x) for x in args.results], args.pretrained, args.threshold, args.device)
-    except (AuditError, SubmissionError) as err:
+    except AuditError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
     print(format_markdown(report))

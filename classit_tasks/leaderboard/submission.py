@@ -32,28 +32,31 @@ submission with one line and exit status 2, and no file is written. ``--allow_mi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
-import os
-import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from classit_tasks.json_files import read_json, read_json_lines
+from classit_tasks.artifacts.atomic import write_files
+from classit_tasks.artifacts.checkpoints import milestone_name, milestone_words
+from classit_tasks.artifacts.json_files import read_json_lines
+from classit_tasks.artifacts.results import (
+    MergedResults, filtered_rows, read_merged_results, sample_arguments, sample_logliks,
+)
+from classit_tasks.artifacts.sweep_folder import check_lineage, complete_entry_folder, index_path, read_index
 from classit_tasks.tasks import aoa, blimp, comps, entity_tracking, ewok, glue, supplement, wug
 
 PROG = "classit-eval submit"
 FORMAT = "babylm-2025"
-TIMESTAMP = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?)\.json$")
 
 # Checkpoints whose fast results the submission carries (collate_preds.py STRICT_SMALL_FAST_REVISIONS and
 # OTHER_FAST_REVISIONS): every 1M words up to 10M, every 10M up to 100M, and for the 100M-word tracks every 100M up
 # to 1B words (the strict-small track stops at 100M).
-_SMALL = [f"chck_{i}M" for i in range(1, 10)] + [f"chck_{10 * i}M" for i in range(1, 11)]
-_OTHER = [f"chck_{i}M" for i in range(1, 10)] + [f"chck_{10 * i}M" for i in range(1, 10)] + [
-    f"chck_{100 * i}M" for i in range(1, 11)]
+_M = 10**6
+_SMALL = [milestone_name(i * _M) for i in range(1, 10)] + [milestone_name(10 * i * _M) for i in range(1, 11)]
+_OTHER = [milestone_name(i * _M) for i in range(1, 10)] + [milestone_name(10 * i * _M) for i in range(1, 10)] + [
+    milestone_name(100 * i * _M) for i in range(1, 11)]
 TRACK_REVISIONS = {"strict-small": _SMALL, "strict": _OTHER, "interaction": _OTHER}
 AOA_ITEMS = aoa.AOA_CONTEXTS  # collate_preds.py AOA_SIZE: (word, context) surprisals per checkpoint
 GLUE_SIZES = glue.VALID_COUNTS
@@ -108,126 +111,17 @@ class SubmissionError(ValueError):
 # ----------------------------------------------------------------------------------------------------------------
 # Reading lm-eval result folders
 # ----------------------------------------------------------------------------------------------------------------
-@dataclass
-class ResultSet:
-    """Merged lm-eval results files (the newest wins per task) and the samples file of each task."""
-
-    files: list[Path] = field(default_factory=list)
-    results: dict[str, dict] = field(default_factory=dict)
-    n_samples: dict[str, dict] = field(default_factory=dict)
-    samples: dict[str, Path] = field(default_factory=dict)
-    source: dict[str, Path] = field(default_factory=dict)  # task -> results file
-    models: dict[Path, str] = field(default_factory=dict)  # results file -> model identity
-    pretrained: dict[Path, str | None] = field(default_factory=dict)  # results file -> pretrained= as given
-    limits: dict[Path, object] = field(default_factory=dict)
-    not_evaluated: dict[str, str] = field(default_factory=dict)
-
-
-def results_files(path: Path) -> list[Path]:
-    if not path.exists():
-        raise SubmissionError(f"{path}: no such file or directory")
-    if path.is_file():
-        return [path]
-    found = sorted(p for p in path.rglob("*.json") if TIMESTAMP.search(p.name) and not p.name.startswith("samples_"))
-    if not found:
-        raise SubmissionError(f"{path}: no lm-eval results file (results_<time>.json) below this folder")
-    return found
-
-
-def _load_json(path: Path) -> dict:
-    return read_json(path, SubmissionError)
-
-
-def _pretrained(data: dict) -> str | None:
-    args = (data.get("config") or {}).get("model_args")
-    if isinstance(args, dict):
-        return args.get("pretrained")
-    if isinstance(args, str):
-        match = re.search(r"(?:^|,)\s*pretrained=([^,]+)", args)
-        if match:
-            return match.group(1)
-    return data.get("model_name")
-
-
-def weights_sha256(folder: Path) -> str | None:
-    """sha256 of a checkpoint's weights file (model.safetensors / pytorch_model.bin), None if there is none."""
-    for name in ("model.safetensors", "pytorch_model.bin"):
-        path = folder / name
-        if path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            return digest.hexdigest()
-    return None
-
-
-_IDENTITY_CACHE: dict[str, str] = {}
-
-
-def model_identity(pretrained: str | None) -> str:
-    """"sha256:<hex>" of the model's weights when its folder is readable, else its (resolved) name or path."""
-    if not pretrained:
-        return "unknown model"
-    if pretrained not in _IDENTITY_CACHE:
-        path = Path(pretrained).expanduser()
-        digest = weights_sha256(path.resolve()) if path.is_dir() else None
-        _IDENTITY_CACHE[pretrained] = f"sha256:{digest}" if digest else str(path.resolve() if path.exists() else pretrained)
-    return _IDENTITY_CACHE[pretrained]
-
-
-def read_results(paths: list[Path]) -> ResultSet:
-    found = sorted({f for p in paths for f in results_files(Path(p))},
-                   key=lambda f: (TIMESTAMP.search(f.name).group(1) if TIMESTAMP.search(f.name) else "", str(f)))
-    out = ResultSet(files=found)
-    for path in found:
-        data = _load_json(path)
-        if not isinstance(data.get("results"), dict):
-            raise SubmissionError(f"{path}: field 'results' missing: not an lm-eval results file")
-        out.pretrained[path] = _pretrained(data)
-        out.models[path] = model_identity(out.pretrained[path])
-        out.limits[path] = (data.get("config") or {}).get("limit")
-        stamp = TIMESTAMP.search(path.name)
-        samples = {}
-        if stamp:
-            suffix = f"_{stamp.group(1)}.jsonl"
-            samples = {p.name[len("samples_"):-len(suffix)]: p for p in path.parent.glob(f"samples_*{suffix}")}
-        for task, entry in data["results"].items():
-            out.results[task] = entry
-            out.source[task] = path
-            if task in samples:
-                out.samples[task] = samples[task]
-        out.n_samples.update(data.get("n-samples") or {})
-        out.not_evaluated.update({k: str(v) for k, v in (data.get("not_evaluated") or {}).items()})
-    return out
+def read_results(paths: list[Path]) -> MergedResults:
+    return read_merged_results(paths, SubmissionError)
 
 
 def read_samples(path: Path) -> list[dict]:
-    rows = read_json_lines(path, SubmissionError)
-    keep = "none" if any(r.get("filter", "none") == "none" for r in rows) else (rows[0].get("filter") if rows else None)
-    rows = [r for r in rows if r.get("filter", "none") == keep]
-    return sorted(rows, key=lambda r: r.get("doc_id", 0))
+    return filtered_rows(read_json_lines(path, SubmissionError))
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Per-item predictions
 # ----------------------------------------------------------------------------------------------------------------
-def _arguments(row: dict, path: Path) -> list[tuple[str, str]]:
-    args = row.get("arguments")
-    if isinstance(args, dict):  # lm-eval: {"gen_args_0": {"arg_0": context, "arg_1": continuation}, ...}
-        return [(a["arg_0"], a["arg_1"]) for a in args.values()]
-    if isinstance(args, list):
-        return [tuple(a) for a in args]
-    raise SubmissionError(f"{path}: doc {row.get('doc_id')}: no request arguments logged")
-
-
-def _logliks(row: dict, path: Path) -> list[float]:
-    try:
-        return [float(r[0][0]) if isinstance(r[0], (list, tuple)) else float(r[0]) for r in row["resps"]]
-    except (KeyError, IndexError, TypeError, ValueError):
-        raise SubmissionError(f"{path}: doc {row.get('doc_id')}: no log-likelihoods in 'resps'") from None
-
-
 def choose(logliks: list[float]) -> int:
     """The 2025 decision: the first index of the maximal score (torch.max), so a tie goes to option 0."""
     best = max(logliks)
@@ -240,11 +134,11 @@ def predictions(part: str, subtask: str, rows: list[dict], path: Path) -> list[d
     for i, row in enumerate(rows):
         ident = f"{subtask}_{i}"
         if part == "reading":
-            lls = _logliks(row, path)
+            lls = sample_logliks(row, path, SubmissionError)
             doc = row.get("doc") or {}
             out.append({"id": doc.get("row", i), "pred": -lls[0], "prev_pred": -lls[1] if len(lls) > 1 else math.nan})
             continue
-        args, lls = _arguments(row, path), _logliks(row, path)
+        args, lls = sample_arguments(row, path, SubmissionError), sample_logliks(row, path, SubmissionError)
         k = choose(lls)
         context, continuation = args[k]
         if part == "comps":
@@ -266,7 +160,7 @@ def _status(entry: dict | None) -> str:
     return status if isinstance(status, str) and status.startswith("not evaluated") else ""
 
 
-def plan_full(results: ResultSet, allow_missing: set[str]) -> tuple[dict, list[str]]:
+def plan_full(results: MergedResults, allow_missing: set[str]) -> tuple[dict, list[str]]:
     """part -> [(subtask, task, official size, samples file)] after the cheap checks (every subtask present with the
     official count in the results file, a samples file logged), and the parts left empty (allowed missing)."""
     plan, empty = {}, []
@@ -312,7 +206,7 @@ def collect_full(plan: dict) -> dict:
     return out
 
 
-def collect_glue(results: ResultSet | None, allow_missing: set[str]) -> tuple[dict, list[str]]:
+def collect_glue(results: MergedResults | None, allow_missing: set[str]) -> tuple[dict, list[str]]:
     out, empty = {}, []
     for name, expected in GLUE_SIZES.items():
         task = f"classit_glue_{name}"
@@ -344,19 +238,17 @@ def collect_glue(results: ResultSet | None, allow_missing: set[str]) -> tuple[di
 # The sweep: fast scores and AoA per checkpoint
 # ----------------------------------------------------------------------------------------------------------------
 @dataclass
-class Checkpoint:
+class CheckpointResults:
+    """A sweep checkpoint's index entry and its results."""
+
     name: str
     entry: dict
-    results: ResultSet
+    results: MergedResults
 
 
-def read_sweep(folder: Path, revisions: list[str], branch: str | None) -> list[Checkpoint]:
-    path = folder / "sweep.json"
-    if not path.is_file():
-        raise SubmissionError(f"{path}: not found (--sweep names a classit-eval sweep output folder)")
-    data = _load_json(path)
-    if data.get("format") != "classit-sweep/1" or not isinstance(data.get("checkpoints"), list):
-        raise SubmissionError(f"{path}: field 'format' must be \"classit-sweep/1\" with a 'checkpoints' list")
+def read_sweep(folder: Path, revisions: list[str], branch: str | None) -> list[CheckpointResults]:
+    path = index_path(folder)
+    data = read_index(folder, SubmissionError)
     by_name: dict[str, list[dict]] = {}
     for i, entry in enumerate(data["checkpoints"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -377,26 +269,10 @@ def read_sweep(folder: Path, revisions: list[str], branch: str | None) -> list[C
         if entry.get("status") != "complete":
             raise SubmissionError(f"{path}: checkpoint {name} is {entry.get('status')!r}, not complete"
                                   + (f" ({entry['error']})" if entry.get("error") else "") + ": resume the sweep")
-        results_dir = folder / str(entry.get("results_dir", ""))
-        if not entry.get("results_dir") or not results_dir.is_dir():
-            raise SubmissionError(f"{path}: checkpoint {name}: results_dir {results_dir} not found")
-        out.append(Checkpoint(name, entry, read_results([results_dir])))
-    _check_lineage(path, out)
+        results_dir = complete_entry_folder(folder, entry, SubmissionError, f"{path}: checkpoint {name}")
+        out.append(CheckpointResults(name, entry, read_results([results_dir])))
+    check_lineage(path, [ck.entry for ck in out], SubmissionError)
     return out
-
-
-def _check_lineage(path: Path, checkpoints: list[Checkpoint]) -> None:
-    """The checkpoints must come from one training run or one lineage of runs (each continued from the last)."""
-    runs = []
-    for ck in checkpoints:
-        run = ck.entry.get("run")
-        if run and run not in runs:
-            runs.append(run)
-    for earlier, later in zip(runs, runs[1:]):
-        parents = {str(ck.entry.get("parent") or "") for ck in checkpoints if ck.entry.get("run") == later}
-        if not any(p and (p == earlier or p.startswith(earlier.rstrip("/") + "/")) for p in parents):
-            raise SubmissionError(f"{path}: checkpoints of unrelated runs mixed ({earlier} and {later}; a later run must "
-                                  "be continued from the earlier one): results of different models")
 
 
 def _fraction(value, where: str) -> float:
@@ -405,7 +281,7 @@ def _fraction(value, where: str) -> float:
     return float(value)
 
 
-def fast_scores(ck: Checkpoint, part: str, layout: dict[str, tuple[str, int]]) -> dict | None:
+def fast_scores(ck: CheckpointResults, part: str, layout: dict[str, tuple[str, int]]) -> dict | None:
     """One checkpoint's scores of one fast part, as collate_preds.py::get_revision_fast_eval_metrics stores them
     (fractions); None if the part is absent from this checkpoint's results."""
     res = ck.results
@@ -428,7 +304,7 @@ def fast_scores(ck: Checkpoint, part: str, layout: dict[str, tuple[str, int]]) -
     return scores
 
 
-def collect_fast(checkpoints: list[Checkpoint], allow_missing: set[str]) -> tuple[dict, list[str]]:
+def collect_fast(checkpoints: list[CheckpointResults], allow_missing: set[str]) -> tuple[dict, list[str]]:
     out, empty = {}, []
     for part, layout in fast_layout().items():
         per_checkpoint = [fast_scores(ck, part, layout) for ck in checkpoints]
@@ -445,15 +321,15 @@ def collect_fast(checkpoints: list[Checkpoint], allow_missing: set[str]) -> tupl
     return out, empty
 
 
-def _words(ck: Checkpoint) -> int | None:
+def _words(ck: CheckpointResults) -> int | None:
     """The checkpoint's nominal word count, as the 2025 AoA code records it (chck_5M -> 5,000,000)."""
-    match = re.fullmatch(r"chck_(\d+)([MK])", ck.name)
-    if match:
-        return int(match.group(1)) * (1_000_000 if match.group(2) == "M" else 1_000)
+    words = milestone_words(ck.name)
+    if words is not None:
+        return words
     return ck.entry.get("words_seen") if isinstance(ck.entry.get("words_seen"), int) else None
 
 
-def collect_aoa(checkpoints: list[Checkpoint], model_name: str, allow_missing: set[str]) -> tuple[dict, list[str]]:
+def collect_aoa(checkpoints: list[CheckpointResults], model_name: str, allow_missing: set[str]) -> tuple[dict, list[str]]:
     """The AoA_word ``surprisal.json`` content: one surprisal per (word, context) per checkpoint, from each
     checkpoint's ``classit_aoa`` samples (``doc``: word, context_id, context; per-item ``surprisal``)."""
     results, missing = [], []
@@ -486,7 +362,7 @@ def collect_aoa(checkpoints: list[Checkpoint], model_name: str, allow_missing: s
 # ----------------------------------------------------------------------------------------------------------------
 # Assembling and writing
 # ----------------------------------------------------------------------------------------------------------------
-def _check_one_model(full: ResultSet, finetune: ResultSet | None, checkpoints: list[Checkpoint]) -> str:
+def _check_one_model(full: MergedResults, finetune: MergedResults | None, checkpoints: list[CheckpointResults]) -> str:
     """All full-suite and fine-tuning results must be of one model, and that model must belong to the sweep's run."""
     sources = [(path, ident) for path, ident in full.models.items()]
     if finetune:
@@ -550,10 +426,7 @@ def write_submission(sub: Submission, output_path: Path, backend: str, manifest:
     text = json.dumps(sub.data)  # NaN stays NaN, as json.dump writes it in collate_preds.py
     target.parent.mkdir(parents=True, exist_ok=True)
     side = target.with_name(target.stem + ".manifest.json")
-    for path, content in ((side, json.dumps(manifest, indent=2)), (target, text)):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
+    write_files([(side, [json.dumps(manifest, indent=2)]), (target, [text])])
     return target
 
 

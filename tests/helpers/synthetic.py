@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classit_tasks.artifacts.results import results_path, samples_path
 from classit_tasks.report import metrics as M
 
 ACC_METRICS = [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}]
@@ -55,7 +56,8 @@ def write_run(
     docs = docs or {}
     metric_list = metric_list or {}
     stamp = (when or datetime.now()).isoformat().replace(":", "-")
-    folder = Path(out_dir) / model_path.replace("/", "__")
+    target = results_path(out_dir, model_path.replace("/", "__"), stamp)
+    folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     results, configs = {}, {}
     for task, per_metric in tasks.items():
@@ -80,11 +82,11 @@ def write_run(
     data = {"results": results, "groups": {g: results[g] for g in groups}, "group_subtasks": groups,
             "configs": configs, "config": {"model": "classit-hf", "model_args": f"pretrained={model_path}"},
             "model_name": model_path, "date": stamp}
-    (folder / f"results_{stamp}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    target.write_text(json.dumps(data, indent=2), encoding="utf-8")
     if log_samples:
         for task, per_metric in tasks.items():
             n = len(next(iter(per_metric.values())))
-            with (folder / f"samples_{task}_{stamp}.jsonl").open("w", encoding="utf-8") as handle:
+            with samples_path(folder, task, stamp).open("w", encoding="utf-8") as handle:
                 for i in range(n):
                     d = docs.get(task, [doc(task, j) for j in range(n)])[i]
                     row = {"doc_id": i, "doc": d, "target": "0", "filter": "none", "metrics": list(per_metric),
@@ -96,7 +98,7 @@ def write_run(
                         row[metric] = v.tolist() if isinstance(v, np.ndarray) else (
                             float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v)
                     handle.write(json.dumps(row) + "\n")
-    return folder / f"results_{stamp}.json"
+    return target
 
 
 def later(seconds: int = 1) -> datetime:

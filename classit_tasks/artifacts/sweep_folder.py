@@ -1,4 +1,4 @@
-"""The sweep's output folder: one folder per checkpoint (by weights hash), its manifest, and ``sweep.json``.
+"""A ``classit-eval sweep`` output folder: one folder per checkpoint (by weights hash), its manifest, ``sweep.json``.
 
     OUT/sweep.json                         index of every checkpoint (rebuilt from the manifests; docs/reports.md)
     OUT/checkpoints/<key>/checkpoint.json  the checkpoint's manifest: fields, completed (checkpoint, task) units
@@ -10,58 +10,112 @@ in the manifest (written to a temporary name and renamed). A unit is complete if
 process killed at any moment leaves nothing that a later run takes as complete; files a killed run left unlisted
 are removed before that checkpoint is evaluated again. Several processes (ranks, Slurm array tasks) write
 disjoint checkpoint folders; each rebuilds ``sweep.json`` from all manifests and renames it into place.
+
+:class:`SweepStore` writes the folder (``classit-eval sweep``); :func:`read_index`, :func:`unit_results_files`,
+:func:`results_dir` and :func:`check_lineage` read it back (the report, the AoA fit, the submission file), each
+raising the caller's error class.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from classit_tasks.sweep.discover import Checkpoint, SweepInputError
+from classit_tasks.artifacts.atomic import write_json_atomic
+from classit_tasks.artifacts.checkpoints import Checkpoint
+from classit_tasks.artifacts.json_files import read_json, read_json_or_none
+from classit_tasks.artifacts.results import is_results_file_name
 
 FORMAT = "classit-sweep/1"
 MANIFEST = "checkpoint.json"
 INDEX = "sweep.json"
 HASHES = ".weights_sha256.json"
-OWNED = {"checkpoints", INDEX, "report", HASHES}  # what a sweep folder may hold
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, default=str)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+CHECKPOINTS = "checkpoints"
+REPORT = "report"
+OWNED = {CHECKPOINTS, INDEX, REPORT, HASHES}  # what a sweep folder may hold
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
 
 
+# ------------------------------------------------------------------------------------------ reading
+def is_sweep(path: str | Path) -> bool:
+    """A folder holding a sweep index."""
+    return (Path(path) / INDEX).is_file()
+
+
+def index_path(folder: str | Path) -> Path:
+    return Path(folder) / INDEX
+
+
+def report_folder(folder: str | Path) -> Path:
+    return Path(folder) / REPORT
+
+
+def read_index(folder: str | Path, error: type[Exception]) -> dict:
+    """A sweep folder's ``sweep.json``: an object of format ``classit-sweep/1`` with a ``checkpoints`` list."""
+    path = index_path(folder)
+    if not path.is_file():
+        raise error(f"{folder}: no {INDEX} (not a `classit-eval sweep` output folder)")
+    data = read_json(path, error, expect=None)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise error(f"{path}: field 'format' is not {FORMAT!r}")
+    if not isinstance(data.get("checkpoints"), list):
+        raise error(f"{path}: field 'checkpoints' missing or not a list")
+    return data
+
+
+def sweep_folder_of(results_file: Path) -> Path:
+    """The sweep folder that holds a checkpoint's results file (``SWEEP/checkpoints/<key>/results_<time>.json``)."""
+    return Path(results_file).parents[2]
+
+
+def results_dir(folder: str | Path, entry: dict) -> Path:
+    """The folder of an index entry's result files (``checkpoints/<key>`` when the entry does not say)."""
+    return Path(folder) / str(entry.get("results_dir") or f"{CHECKPOINTS}/{entry['key']}")
+
+
+def complete_entry_folder(folder: str | Path, entry: dict, error: type[Exception], where: str) -> Path:
+    """The results folder a complete index entry names (refused when the entry names none or it is missing)."""
+    path = Path(folder) / str(entry.get("results_dir", ""))
+    if not entry.get("results_dir") or not path.is_dir():
+        raise error(f"{where}: results_dir {path} not found")
+    return path
+
+
+def unit_results_files(folder: str | Path, entry: dict, error: type[Exception]) -> list[Path]:
+    """The results files of an entry's completed units, as its manifest lists them (stray files never read)."""
+    where = Path(folder) / entry["results_dir"]
+    manifest = read_json(where / MANIFEST, error)
+    return [where / name for task in entry["tasks_complete"] for name in manifest["units"][task]["files"]
+            if is_results_file_name(name)]
+
+
+def check_lineage(path: Path, entries: list[dict], error: type[Exception]) -> None:
+    """Index entries must come from one training run or one lineage of runs (each continued from the last)."""
+    runs = []
+    for entry in entries:
+        run = entry.get("run")
+        if run and run not in runs:
+            runs.append(run)
+    for earlier, later in zip(runs, runs[1:]):
+        parents = {str(e.get("parent") or "") for e in entries if e.get("run") == later}
+        if not any(p and (p == earlier or p.startswith(earlier.rstrip("/") + "/")) for p in parents):
+            raise error(f"{path}: checkpoints of unrelated runs mixed ({earlier} and {later}; a later run must "
+                        "be continued from the earlier one): results of different models")
+
+
+# ------------------------------------------------------------------------------------------ writing
 class SweepStore:
     """Reads and writes one sweep output folder."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, error: type[Exception] = ValueError):
         self.out = Path(out).absolute()
-        self.root = self.out / "checkpoints"
+        self.root = self.out / CHECKPOINTS
+        self.error = error  # the writing command's error class
         self.worker = "0/1"  # rank or shard / count of the process writing (recorded per unit)
 
     # ------------------------------------------------------------------------------------------ checks
@@ -75,23 +129,23 @@ class SweepStore:
         if not self.out.exists():
             return
         if not self.out.is_dir():
-            raise SweepInputError(f"{self.out}: exists and is not a folder (--output_path)")
+            raise self.error(f"{self.out}: exists and is not a folder (--output_path)")
         foreign = sorted(p.name for p in self.out.iterdir() if p.name not in OWNED and not p.name.startswith("."))
         if foreign and not (self.out / INDEX).exists():
-            raise SweepInputError(f"{self.out}: not empty and not a sweep folder (holds {foreign[0]}); "
+            raise self.error(f"{self.out}: not empty and not a sweep folder (holds {foreign[0]}); "
                                   "give an empty or new --output_path")
         index = self.read_index()
         if index is None:
             if (self.out / INDEX).exists():
-                raise SweepInputError(f"{self.out / INDEX}: not a readable sweep index; remove it to rebuild it "
+                raise self.error(f"{self.out / INDEX}: not a readable sweep index; remove it to rebuild it "
                                       "from the checkpoint manifests")
             return
         if index.get("format") != FORMAT:
-            raise SweepInputError(f"{self.out / INDEX}: format {index.get('format')!r}, expected {FORMAT!r}")
+            raise self.error(f"{self.out / INDEX}: format {index.get('format')!r}, expected {FORMAT!r}")
         old_settings = index.get("settings") or {}
         for name, value in settings.items():
             if name in old_settings and old_settings[name] != value:
-                raise SweepInputError(f"{self.out}: holds a sweep with {name}={old_settings[name]!r}, this call has "
+                raise self.error(f"{self.out}: holds a sweep with {name}={old_settings[name]!r}, this call has "
                                       f"{name}={value!r}; results would mix; give another --output_path")
         old_runs = {str(r) for r in index.get("runs") or []}
         new_runs = {str(r) for r in runs}
@@ -106,7 +160,7 @@ class SweepStore:
         if links:
             return
         shown = ", ".join(sorted(Path(r).name for r in old_runs))
-        raise SweepInputError(f"{self.out}: holds a sweep of other runs ({shown}); give another --output_path "
+        raise self.error(f"{self.out}: holds a sweep of other runs ({shown}); give another --output_path "
                               "(the same RUN_DIRs resume or extend it)")
 
     # ------------------------------------------------------------------------------------------ manifests
@@ -114,14 +168,14 @@ class SweepStore:
         return self.root / key
 
     def manifest(self, key: str) -> dict | None:
-        return read_json(self.folder(key) / MANIFEST)
+        return read_json_or_none(self.folder(key) / MANIFEST)
 
     def manifests(self) -> list[dict]:
         if not self.root.is_dir():
             return []
         out = []
         for folder in sorted(self.root.iterdir()):
-            data = read_json(folder / MANIFEST) if folder.is_dir() else None
+            data = read_json_or_none(folder / MANIFEST) if folder.is_dir() else None
             if data and data.get("key") == folder.name:
                 out.append(data)
         return out
@@ -182,7 +236,7 @@ class SweepStore:
 
     # ------------------------------------------------------------------------------------------ index
     def read_index(self) -> dict | None:
-        return read_json(self.out / INDEX)
+        return read_json_or_none(self.out / INDEX)
 
     def write_index(self, tasks: list[str], runs: list[Path], settings: dict) -> dict:
         """Rebuild ``sweep.json`` from every manifest in the folder (other shards' too) and rename it into place."""
@@ -197,7 +251,7 @@ class SweepStore:
             entry = {k: data.get(k) for k in ("key", "weights_sha256", "path", "name", "run", "branch", "stage",
                                               "parent", "words_seen", "tokens_seen", "global_step", "words_offset",
                                               "milestone_words", "position_source", "aliases", "tokenizer_sha256")}
-            entry.update(results_dir=f"checkpoints/{data['key']}", tasks_complete=complete, status=status,
+            entry.update(results_dir=f"{CHECKPOINTS}/{data['key']}", tasks_complete=complete, status=status,
                          error=data.get("error"), seen=data.get("seen"))
             candidates.append(entry)
         newest: dict[str, dict] = {}
@@ -215,7 +269,7 @@ class SweepStore:
 
     # ------------------------------------------------------------------------------------------ hashes
     def hash_cache(self) -> dict:
-        return read_json(self.out / HASHES) or {}
+        return read_json_or_none(self.out / HASHES) or {}
 
     def save_hash_cache(self, cache: dict) -> None:
         try:

@@ -1,4 +1,4 @@
-"""Reading JSON and JSON-lines files (results, samples, sweep and checkpoint files) with one-line errors.
+"""Reading JSON and JSON-lines files: strict (one-line errors naming the file) or lenient (None on any failure).
 
 Every failure is raised as the caller's own error class, with a message that names the file and, for a syntax
 error, the line: ``PATH: line N: not valid JSON (reason)``, ``PATH: cannot read (reason)``, ``PATH: not UTF-8
@@ -30,6 +30,11 @@ def read_json(path: str | Path, error: type[Exception] = ValueError, expect: typ
 
 def read_json_lines(path: str | Path, error: type[Exception] = ValueError) -> list[Any]:
     """The parsed non-blank lines of a JSON-lines file, in order."""
+    return [row for _, row in read_numbered_json_lines(path, error)]
+
+
+def read_numbered_json_lines(path: str | Path, error: type[Exception] = ValueError) -> list[tuple[int, Any]]:
+    """(line number, parsed line) of each non-blank line of a JSON-lines file, in order."""
     path = Path(path)
     rows = []
     try:
@@ -38,7 +43,7 @@ def read_json_lines(path: str | Path, error: type[Exception] = ValueError) -> li
                 if not line.strip():
                     continue
                 try:
-                    rows.append(json.loads(line))
+                    rows.append((lineno, json.loads(line)))
                 except json.JSONDecodeError as err:
                     raise error(f"{path}: line {lineno}: not valid JSON ({err.msg})") from None
     except UnicodeDecodeError:
@@ -46,3 +51,13 @@ def read_json_lines(path: str | Path, error: type[Exception] = ValueError) -> li
     except OSError as err:
         raise error(f"{path}: cannot read ({err.strerror or err})") from None
     return rows
+
+
+def read_json_or_none(path: str | Path) -> dict | None:
+    """The object in a JSON file, or None when the file is missing, unreadable, not JSON or not an object (for
+    files whose absence only means "unknown": state files, indexes rebuilt from elsewhere, caches)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
