@@ -2,7 +2,7 @@
 
 It says what the checkpoint is: the run (branch) and its parent, the stage and curriculum, the data sources, the
 words/tokens seen, how to use it, and -- between the two ``classit-scores`` markers -- its evaluation scores,
-which ``classit-eval run --update_model_card`` fills in (:mod:`classit_tasks.report.model_card`). A rewritten checkpoint
+which ``classit-eval run --update_model_card`` fills in (:mod:`classit_tasks.leaderboard.model_card`). A rewritten checkpoint
 (new weights at the same path) gets a fresh card without scores.
 """
 

@@ -12,7 +12,8 @@ from classit_train.cli.configs_command import resolve_config_path, shipped_confi
 from train_helpers import REPO
 
 EXPECTED = {"tiny_pretrain", "tiny_merged", "tiny_sequential", "babylm_100m_pretrain", "babylm_140m_pretrain",
-            "classit_merged", "classit_sequential", "tiny_map_curriculum"}
+            "classit_merged", "classit_sequential", "tiny_map_curriculum", "reference_cpu_pretrain",
+            "reference_cpu_merged", "reference_cpu_sequential"}
 
 
 def test_one_source_of_truth():
