@@ -28,7 +28,7 @@ from pathlib import Path
 
 from classit_tasks.tasks.data import ClassitDataError, find_file
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 
 AOA_FILE = "aoa/cdi_childes.json"
 # Official release (collate_preds.py AOA_SIZE): 8,005 (word, context) rows per checkpoint, from the 504 words of
@@ -44,7 +44,9 @@ FAMILY = Family(
     expected_counts={"aoa": {"cdi_childes": AOA_CONTEXTS}},
     ability="",  # not a per-run ability (a fit over a checkpoint series)
     # a fit over a checkpoint series (classit-eval aoa), never a result name of one run
-    leaderboard={"aoa": ("AoA", "human", (), "aoa")},
+    leaderboard={"aoa": LeaderboardTask(
+        "AoA", "human", (), "aoa", absent="a fit over a checkpoint series (classit-eval sweep), not part of this run")},
+    raw_metrics=("surprisal",),
 )
 
 
