@@ -36,6 +36,7 @@ AOA_FILE = "aoa/cdi_childes.json"
 AOA_WORDS = 504
 AOA_CONTEXTS = 8_005
 TASK = "classit_aoa"
+LEADERBOARD_KEY = "aoa"  # its leaderboard task, and its part of the submission file
 FAMILY = Family(
     name="aoa",
     leaves=(TASK,),
@@ -44,7 +45,7 @@ FAMILY = Family(
     expected_counts={"aoa": {"cdi_childes": AOA_CONTEXTS}},
     ability="",  # not a per-run ability (a fit over a checkpoint series)
     # a fit over a checkpoint series (classit-eval aoa), never a result name of one run
-    leaderboard={"aoa": LeaderboardTask(
+    leaderboard={LEADERBOARD_KEY: LeaderboardTask(
         "AoA", "human", (), "aoa", absent="a fit over a checkpoint series (classit-eval sweep), not part of this run")},
     raw_metrics=("surprisal",),
 )

@@ -127,6 +127,9 @@ def zeroshot_task(task: GlueTask) -> str:
     return f"{task.task_name}_zeroshot"
 
 
+LEADERBOARD_KEY = "glue"  # its leaderboard task, and its part of the submission file
+
+
 def leaderboard_score(entry: dict) -> tuple[float | None, str | None]:
     """The leaderboard score of classit_glue: all seven tasks, one that did not run counting 0
     (``score_leaderboard``, finetune/coverage.py; ``score`` in results written before that field existed)."""
@@ -146,7 +149,7 @@ FAMILY = Family(
     metrics=("score", "acc", "f1", "mcc"),
     chance=None,  # accuracy: the majority-class share of the evaluated items (known per run, not per family)
     ability="GLUE task",
-    leaderboard={"glue": LeaderboardTask("(Super)GLUE", "nlp", (GROUP,), "glue", rule=leaderboard_score)},
+    leaderboard={LEADERBOARD_KEY: LeaderboardTask("(Super)GLUE", "nlp", (GROUP,), "glue", rule=leaderboard_score)},
     majority_chance=True,
 )
 
