@@ -37,6 +37,10 @@ def ability_label(value: str) -> str:
 AbilityRule = Callable[[str, Mapping, str], list[tuple[str, str]]]
 # a results entry -> (score ×100 or None, a note that replaces the default one, or None)
 ScoreRule = Callable[[Mapping], tuple[float | None, str | None]]
+# How the submission file writes an item's prediction (collate_preds.py of the 2025 pipeline): the chosen option's
+# completion; the whole chosen sentence (COMPS); the completion and softmax(option scores)[0] (WUG); the word's
+# surprisal and the previous word's (reading).
+PREDICTION_FORMS = ("continuation", "sentence", "continuation_prob", "surprisal")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,12 @@ class LeaderboardTask:
     # the submission's fast_eval_results fields of one checkpoint: key -> (metric, divisor); None = one field per
     # subtask, the value of ``metric`` as reported
     fast_fields: Mapping[str, tuple[str, float]] | None = None
-    prediction: str = "continuation"  # how the submission writes an item's prediction (report.submission)
+    prediction: str = "continuation"  # how the submission writes an item's prediction: one of PREDICTION_FORMS
+
+    def __post_init__(self) -> None:
+        if self.prediction not in PREDICTION_FORMS:
+            raise ValueError(f"LeaderboardTask {self.label}: prediction {self.prediction!r} is not one of "
+                             f"{', '.join(PREDICTION_FORMS)}")
 
     def score(self, entry: Mapping) -> tuple[float | None, str | None]:
         """(score ×100 or None, a note that replaces the default one or None) of a results entry of ``names``."""

@@ -103,6 +103,8 @@ def test_leaderboard_rules():
     assert result_number({"acc,none": True}, "acc") is None and result_number({"acc,none": 1}, "acc") == 1.0
     custom = LeaderboardTask("X", "nlp", ("x",), "x", rule=lambda entry: (1.0, "mine"))
     assert custom.score({}) == (1.0, "mine")
+    with pytest.raises(ValueError, match="prediction 'probs'"):
+        LeaderboardTask("X", "nlp", ("x",), "x", prediction="probs")
 
 
 def test_a_family_without_rules_uses_the_defaults():
