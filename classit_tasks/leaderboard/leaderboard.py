@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 
 from classit_tasks.tasks import families as F
+from classit_tasks.tasks.family import LeaderboardTask
 
 
 GROUPS = {"nlp": "NLP", "human": "Human-likeness"}
@@ -54,13 +55,6 @@ class Leaderboard:
         return any(e.evaluated for e in self.entries)
 
 
-def _number(entry: dict, metric: str) -> float | None:
-    value = entry.get(f"{metric},none")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
 def _leaves(results: dict, name: str) -> list[str]:
     children = (results.get("group_subtasks") or {}).get(name)
     if not children:
@@ -80,19 +74,13 @@ def not_evaluated_status(results: dict, name: str) -> str:
     return "not evaluated: " + "; ".join(dict.fromkeys(r for r in reasons if r)) if reasons else ""
 
 
-def _score(results: dict, name: str, metric: str) -> float | None:
+def _score(results: dict, name: str, task: LeaderboardTask) -> tuple[float | None, str | None]:
+    """(score ×100, a note replacing the default one) of one result name: the task family's rule (reading: the mean
+    of its two ΔR² scores; GLUE: all seven tasks, one that did not run counting 0)."""
     entry = (results.get("results") or {}).get(name)
     if not isinstance(entry, dict):
-        return None
-    if metric == "reading":
-        et, spr = _number(entry, "eye_tracking"), _number(entry, "self_paced_reading")
-        return None if et is None or spr is None else (et + spr) / 2  # already ×100
-    if metric == "glue":  # all seven tasks, one that did not run counting 0 (finetune/coverage.py)
-        value = _number(entry, "score_leaderboard")
-        value = _number(entry, "score") if value is None else value  # results written before the field existed
-    else:
-        value = _number(entry, metric)
-    return None if value is None else 100.0 * value
+        return None, None
+    return task.score(entry)
 
 
 def leaderboard(results: dict, extra_scores: dict[str, float] | None = None) -> Leaderboard:
@@ -100,32 +88,26 @@ def leaderboard(results: dict, extra_scores: dict[str, float] | None = None) -> 
     several runs: zero-shot and fine-tuning). ``extra_scores`` supplies scores computed elsewhere, by task key."""
     extra_scores = extra_scores or {}
     entries = []
-    # key -> (label, group, result names in order of preference (full set first), metric), from the family modules
-    for key, (label, group, names, metric) in F.leaderboard_tasks().items():
-        entry = Entry(key, label, group, None)
+    # key -> label, group, result names in order of preference (full set first), metric, rule: the family modules
+    for key, task in F.leaderboard_tasks().items():
+        entry = Entry(key, task.label, task.group, None)
         if key in extra_scores and extra_scores[key] is not None and math.isfinite(extra_scores[key]):
             entry.score, entry.source = float(extra_scores[key]), "given"
-        for i, name in enumerate(names):
+        for i, name in enumerate(task.names):
             if entry.evaluated:
                 break
             if name not in (results.get("results") or {}):
                 continue
             status = not_evaluated_status(results, name)
-            score = None if status else _score(results, name, metric)
+            score, note = (None, None) if status else _score(results, name, task)
             if score is not None:
                 entry.score, entry.source, entry.note = score, name, "fast set" if i > 0 else ""
-                if metric == "glue" and str(results["results"][name].get("alias", "")).endswith("(partial)"):
-                    n = results["results"][name].get("tasks_evaluated,none")
-                    entry.note = f"partial: {n} of 7 tasks ran, the others count as 0"
-                if metric == "reading":
-                    r = results["results"][name]
-                    entry.note = (f"mean of eye tracking {r['eye_tracking,none']:.2f} and self-paced reading "
-                                  f"{r['self_paced_reading,none']:.2f}")
+                if note is not None:
+                    entry.note = note
             elif not entry.note:
-                entry.note = status or f"not evaluated: {name} has no {metric} score"
+                entry.note = status or f"not evaluated: {name} has no {task.metric} score"
         if not entry.evaluated and not entry.note:
-            entry.note = ("not evaluated: a fit over a checkpoint series (classit-eval sweep), not part of this run"
-                          if key == "aoa" else "not evaluated: not in these results")
+            entry.note = f"not evaluated: {task.absent}"
         entries.append(entry)
     board = Leaderboard(entries)
     for group in GROUPS:

@@ -46,6 +46,7 @@ from classit_tasks.artifacts.results import (
 )
 from classit_tasks.artifacts.sweep_folder import check_lineage, complete_entry_folder, index_path, read_index
 from classit_tasks.tasks import aoa, blimp, comps, entity_tracking, ewok, glue, supplement, wug
+from classit_tasks.tasks import families as F
 
 PROG = "classit-eval submit"
 FORMAT = "babylm-2025"
@@ -129,11 +130,13 @@ def choose(logliks: list[float]) -> int:
 
 
 def predictions(part: str, subtask: str, rows: list[dict], path: Path) -> list[dict]:
-    """The 2025 ``predictions.json`` entries of one subtask, from lm-eval sample rows (doc order = file order)."""
+    """The 2025 ``predictions.json`` entries of one subtask, from lm-eval sample rows (doc order = file order), in
+    the form the part's leaderboard task names (``LeaderboardTask.prediction``, classit_tasks.tasks.family)."""
+    form = F.leaderboard_tasks()[part].prediction
     out = []
     for i, row in enumerate(rows):
         ident = f"{subtask}_{i}"
-        if part == "reading":
+        if form == "surprisal":
             lls = sample_logliks(row, path, SubmissionError)
             doc = row.get("doc") or {}
             out.append({"id": doc.get("row", i), "pred": -lls[0], "prev_pred": -lls[1] if len(lls) > 1 else math.nan})
@@ -141,12 +144,12 @@ def predictions(part: str, subtask: str, rows: list[dict], path: Path) -> list[d
         args, lls = sample_arguments(row, path, SubmissionError), sample_logliks(row, path, SubmissionError)
         k = choose(lls)
         context, continuation = args[k]
-        if part == "comps":
+        if form == "sentence":
             pred = context + continuation  # the whole sentence: prefix + " " + property phrase
         else:
             pred = continuation
         entry = {"id": ident, "pred": pred}
-        if part in ("wug_adj", "wug_past"):
+        if form == "continuation_prob":
             pair = row.get("spearman")
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
                 raise SubmissionError(f"{path}: doc {row.get('doc_id')}: no per-item probability logged ('spearman')")
@@ -209,10 +212,10 @@ def collect_full(plan: dict) -> dict:
 def collect_glue(results: MergedResults | None, allow_missing: set[str]) -> tuple[dict, list[str]]:
     out, empty = {}, []
     for name, expected in GLUE_SIZES.items():
-        task = f"classit_glue_{name}"
+        task = glue.TASKS[name].task_name
         path = results.samples.get(task) if results else None
         if path is None:
-            if name in allow_missing or "glue" in allow_missing:
+            if name in allow_missing or glue.LEADERBOARD_KEY in allow_missing:
                 empty.append(f"glue.{name}")
                 continue
             why = (results.not_evaluated.get(task) or results.not_evaluated.get(name)) if results else None
@@ -285,6 +288,7 @@ def fast_scores(ck: CheckpointResults, part: str, layout: dict[str, tuple[str, i
     """One checkpoint's scores of one fast part, as collate_preds.py::get_revision_fast_eval_metrics stores them
     (fractions); None if the part is absent from this checkpoint's results."""
     res = ck.results
+    board = F.leaderboard_tasks()[part]
     scores = {}
     for subtask, (task, expected) in layout.items():
         entry = res.results.get(task)
@@ -294,13 +298,11 @@ def fast_scores(ck: CheckpointResults, part: str, layout: dict[str, tuple[str, i
         n = (res.n_samples.get(task) or {}).get("effective")
         if n != expected:
             raise SubmissionError(f"{where}: fast {part} subtask {subtask} has {n} items, the official size is {expected}")
-        if part == "reading":
-            scores["spr"] = _fraction(entry.get("self_paced_reading,none"), where) / 100.0
-            scores["rt"] = _fraction(entry.get("eye_tracking,none"), where) / 100.0
-        elif part in ("wug_adj", "wug_past"):
-            scores[subtask] = _fraction(entry.get("spearman,none"), where)
-        else:
-            scores[subtask] = _fraction(entry.get("acc,none"), where)
+        if board.fast_fields is not None:  # reading: {"spr": ΔR², "rt": ΔR²} as fractions
+            for key, (metric, divisor) in board.fast_fields.items():
+                scores[key] = _fraction(entry.get(f"{metric},none"), where) / divisor
+        else:  # one value per subtask: accuracy, WUG's Spearman rho
+            scores[subtask] = _fraction(entry.get(f"{board.metric},none"), where)
     return scores
 
 
@@ -334,7 +336,7 @@ def collect_aoa(checkpoints: list[CheckpointResults], model_name: str, allow_mis
     checkpoint's ``classit_aoa`` samples (``doc``: word, context_id, context; per-item ``surprisal``)."""
     results, missing = [], []
     for ck in checkpoints:
-        path = ck.results.samples.get("classit_aoa")
+        path = ck.results.samples.get(aoa.TASK)
         if path is None:
             missing.append(ck.name)
             continue
@@ -351,10 +353,11 @@ def collect_aoa(checkpoints: list[CheckpointResults], model_name: str, allow_mis
                             "context_id": doc.get("context_id"), "context": doc.get("context"),
                             "surprisal": float(surprisal)})
     if missing:
-        if len(missing) == len(checkpoints) and "aoa" in allow_missing:
-            return {}, ["aoa"]
-        raise SubmissionError(f"sweep checkpoint {missing[0]}: no classit_aoa samples (AoA needs every checkpoint)"
-                              + ("; pass --allow_missing aoa" if len(missing) == len(checkpoints) else ""))
+        if len(missing) == len(checkpoints) and aoa.LEADERBOARD_KEY in allow_missing:
+            return {}, [aoa.LEADERBOARD_KEY]
+        raise SubmissionError(f"sweep checkpoint {missing[0]}: no {aoa.TASK} samples (AoA needs every checkpoint)"
+                              + (f"; pass --allow_missing {aoa.LEADERBOARD_KEY}" if len(missing) == len(checkpoints)
+                                 else ""))
     return {"metadata": {"model_name": model_name, "use_bos_only": False, "total_steps": len(checkpoints),
                          "completed_steps": len(checkpoints)}, "results": results}, []
 

@@ -11,13 +11,11 @@ import math
 from classit_tasks.leaderboard import leaderboard
 from classit_tasks.tasks import families as F
 
-# Headline metric of a task or group, in order of preference. Task modules may add theirs.
-PRIMARY_METRICS = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1"]
-# ("score" is the fine-tuning score: accuracy, F1 for MRPC/QQP; classit_glue is their mean.)
-
 
 def headline(entry: dict) -> tuple[str, float] | None:
-    for metric in PRIMARY_METRICS:
+    """The summary's headline (metric, value) of a results entry: the first of the leaderboard's metrics it reports
+    (classit_tasks.tasks.families.SUMMARY_METRICS; "score" is the fine-tuning score, classit_glue their mean)."""
+    for metric in F.SUMMARY_METRICS:
         value = entry.get(f"{metric},none")
         if isinstance(value, (int, float)):
             return metric, float(value)
@@ -58,9 +56,8 @@ def summary_rows(results: dict) -> list[tuple[str, int, str, float, int | None]]
             tie_total = int(sum(t for t in ties if isinstance(t, (int, float)))) if any(
                 isinstance(t, (int, float)) for t in ties
             ) else None
-            # metrics the tasks already report ×100 (the reading ΔR² scores, as the 2025 report prints them)
-            scale = 1.0 if found[0] in F.percent_metrics() else 100.0
-            rows.append((name, n, found[0], scale * found[1], tie_total))
+            # ×100, except metrics the tasks already report ×100 (the reading ΔR², as the 2025 report prints them)
+            rows.append((name, n, found[0], F.display_scale(found[0]) * found[1], tie_total))
     return rows
 
 

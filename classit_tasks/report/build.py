@@ -109,6 +109,7 @@ def _add_aoa(runs: list[Run], growth: _Growth, out: Path, img: Path) -> None:
     from classit_tasks.artifacts.sweep_folder import sweep_folder_of
     from classit_tasks.report.aoa import TASK, aoa_summary, write_outputs
     from classit_tasks.report.errors import ReportInputError
+    from classit_tasks.tasks.aoa import LEADERBOARD_KEY
 
     if not any(TASK in (r.sweep.get("tasks_complete") or []) for r in runs):
         return
@@ -130,7 +131,7 @@ def _add_aoa(runs: list[Run], growth: _Growth, out: Path, img: Path) -> None:
                      "—" if series["p_value"] is None else f"{series['p_value']:.2g}"])
         last = by_key.get(series["checkpoints"][-1]["key"]) if series["checkpoints"] else None
         if last is not None:
-            growth.extra_scores[last] = {"aoa": 100.0 * series["score"]}
+            growth.extra_scores[last] = {LEADERBOARD_KEY: 100.0 * series["score"]}
     growth.sections.append(("Age of acquisition (Chang & Bergen 2022; BabyLM 2025 rule)", rows))
     growth.notes += [n for n in [summary.get("note"), *(f"AoA: {s['branch']}: {s['reason']}"
                                                        for s in summary.get("skipped_series", []))] if n]

@@ -21,6 +21,7 @@ from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.load import Run, TaskItems
 from classit_tasks.report.scores import Settings, aggregation_for, headline_metrics, item_metric
+from classit_tasks.tasks import families as F
 
 
 @dataclass
@@ -177,7 +178,7 @@ class _Pair:
         mean_type = all(p.mean_type for p in parts)
         if mean_type and (group or parts[0].mcnemar is None):
             parts = [self.leaf(t, metric, True) for t in leaves]
-        scale = M.scale(metric)
+        scale = F.display_scale(metric)
         b_val = float(np.mean([p.base for p in parts]))
         c_val = float(np.mean([p.cand for p in parts]))
         size = min(len(p.diff_reps) for p in parts)

@@ -1,4 +1,5 @@
-"""How each metric of a classit task is aggregated over items, displayed, and what chance is.
+"""How each metric of a classit task is aggregated over items (how it is displayed, which one is a task's headline
+and what chance is are facts of the task families: ``classit_tasks.tasks.families``).
 
 An ``Aggregation`` turns a run's per-item values (one row per item, as lm-eval stores them per sample under the
 metric's name) into the task's score; its ``batch`` form does that for a stack of resampled item sets at once
@@ -15,7 +16,6 @@ import numpy as np
 from scipy.stats import rankdata
 
 from classit_tasks.report import regression as R
-from classit_tasks.tasks import families as F
 from classit_tasks.report.stats import BatchFn
 
 
@@ -138,53 +138,3 @@ def from_callable(name: str, fn: Callable[[list], Any]) -> Aggregation:
         return out
 
     return Aggregation(name, batch, heavy=True)
-
-
-# ---------------------------------------------------------------------------------------------------- display
-# Scores are shown ×100 (the leaderboard convention: accuracy in points, ρ×100); metrics listed here are already
-# on their display scale (counts, ΔR² computed as 100·ΔR²/(1−R²_base)).
-UNSCALED = {"ties", "eye_tracking", "self_paced_reading", "reading", "surprisal", "classit_hf_scored", "margin"}
-
-
-def scale(metric: str) -> float:
-    return 1.0 if metric in UNSCALED or metric.startswith(("eye_tracking", "self_paced", "delta_r2", "dr2")) else 100.0
-
-
-# Headline metric of a task, in order of preference ("score" = the fine-tuning wrapper's task metric).
-PRIMARY = ["score", "acc", "spearman", "eye_tracking", "self_paced_reading", "f1", "mcc"]
-
-
-# Metrics reported next to the primary one (the reading task has two leaderboard scores).
-COMPANIONS = {"eye_tracking": ["self_paced_reading"]}
-
-
-def primary_metric(available: list[str]) -> str | None:
-    for metric in PRIMARY:
-        if metric in available:
-            return metric
-    return available[0] if available else None
-
-
-# ---------------------------------------------------------------------------------------------------- chance
-def chance_level(task: str, metric: str, n_options: int | None = None, majority: float | None = None) -> float | None:
-    """The score of a random / trivial model on the metric's raw scale (before ×100), or None if unknown.
-
-    Two-way choices (BLiMP, supplement, EWoK, WUG accuracy) 0.5; k-way choices 1/k (entity tracking: 5 options);
-    correlations and ΔR² 0; GLUE accuracy: the majority class share of the evaluated items when known. Each family's
-    level is its module's ``FAMILY.chance`` (classit_tasks.tasks.families).
-    """
-    if metric in ("ties", "surprisal", "classit_hf_scored"):
-        return None
-    if metric in ("spearman", "mcc") or metric.startswith("r_") or scale(metric) == 1.0:
-        return 0.0
-    family = F.family_of(task)
-    name = family.name if family is not None else F.guess_family(task)
-    if name == "glue" or task.startswith("glue"):
-        return majority if metric in ("acc", "score") else None
-    if metric in ("acc", "acc_ties_half", "acc_norm", "score"):
-        if n_options:
-            return 1.0 / n_options
-        if family is not None and family.chance is not None:
-            return family.chance
-        return F.family("entity_tracking").chance if "entity_tracking" in task else 0.5
-    return None

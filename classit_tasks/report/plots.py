@@ -14,16 +14,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from classit_tasks.report.scores import Score
+from classit_tasks.tasks import families as F
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
           "#17becf"]
-
-
-def short(name: str) -> str:
-    for prefix in ("classit_blimp_fast_term_", "classit_blimp_term_", "classit_"):
-        if name.startswith(prefix):
-            return name[len(prefix):]
-    return name
 
 
 def _amount(v: float) -> str:
@@ -50,7 +44,7 @@ def _err(scores: list[Score]) -> np.ndarray:
 
 def key(score: Score) -> str:
     """Display name of a row: the task, and its metric when that is not plain accuracy."""
-    return short(score.name) + ("" if score.metric in ("acc", "score") else f" ({score.metric})")
+    return F.short_name(score.name) + ("" if score.metric in ("acc", "score") else f" ({score.metric})")
 
 
 def kind(metric: str) -> str:
@@ -178,7 +172,7 @@ def growth(
             ax.minorticks_off()  # minor log ticks cost most of a figure's drawing time and add nothing here
             ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _amount(v)))
-        ax.set_title(short(panel), fontsize=9)
+        ax.set_title(F.short_name(panel), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if p % cols == 0:

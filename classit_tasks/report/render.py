@@ -9,8 +9,8 @@ from pathlib import Path
 
 from classit_tasks.report.compare import Comparison
 from classit_tasks.report.growth import Pace
-from classit_tasks.report.plots import short
 from classit_tasks.report.scores import Score
+from classit_tasks.tasks import families as F
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
@@ -27,7 +27,7 @@ def fmt_p(p: float | None) -> str:
 
 
 def _task_cell(score: Score) -> str:
-    name = short(score.name) if score.depth else score.name
+    name = F.short_name(score.name) if score.depth else score.name
     metric = "" if score.metric == "acc" else f" ({score.metric})"
     return "· " * score.depth + name + metric
 
@@ -46,7 +46,7 @@ def compare_table(rows: list[Comparison], base: str, cand: str) -> list[list[str
     out = [["task", "n", base, cand, "diff", "95% CI", "p", "p (Holm)", "test", "verdict"]]
     for r in rows:
         metric = "" if r.metric == "acc" else f" ({r.metric})"
-        name = "· " * r.depth + (short(r.task) if r.depth else r.task) + metric
+        name = "· " * r.depth + (F.short_name(r.task) if r.depth else r.task) + metric
         verdict = "REGRESSION" if r.regression else ("gated" if r.gated else "")
         out.append([name, str(r.n), fmt(r.baseline), fmt(r.candidate), f"{r.diff:+.2f}",
                      f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", fmt_p(r.p_value),

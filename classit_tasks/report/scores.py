@@ -18,7 +18,6 @@ from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.load import Run, TaskItems
-from classit_tasks.tasks import blimp
 from classit_tasks.tasks import families as F
 
 
@@ -52,7 +51,7 @@ class Score:
 
     @property
     def scale(self) -> float:
-        return M.scale(self.metric)
+        return F.display_scale(self.metric)
 
     def shown(self, value: float) -> float:
         return value * self.scale
@@ -152,16 +151,16 @@ def headline_metrics(run: Run, name: str, preferred: str | None = None) -> list[
     if metric is None:
         return []
     available = available_metrics(run, name)
-    return [metric, *[m for m in M.COMPANIONS.get(metric, []) if m in available]]
+    return [metric, *[m for m in F.companions(metric) if m in available]]
 
 
 def headline_metric(run: Run, name: str, preferred: str | None = None) -> str | None:
     """Metric to report for a task or group: the preferred one when reported, else the primary one."""
     available = available_metrics(run, name)
-    available = [m for m in available if m not in ("ties", "sample_count")] or available
+    available = [m for m in available if m not in F.NOT_HEADLINES] or available
     if preferred and preferred in available:
         return preferred
-    return M.primary_metric(available)
+    return F.headline_metric(available)
 
 
 # ------------------------------------------------------------------------------------------------- replicates
@@ -201,7 +200,7 @@ class Scorer:
         n_options = items.n_options if items is not None else None
         if (self.run.configs.get(task) or {}).get("output_type") not in (None, "multiple_choice"):
             n_options = None
-        return M.chance_level(task, per_item, n_options=n_options, majority=majority)
+        return F.chance_level(task, per_item, n_options=n_options, majority=majority)
 
     def score(self, name: str, leaves: list[str], metric: str, depth: int = 0) -> Score:
         """Macro mean over leaves with a stratified bootstrap CI (the leaf itself when ``leaves == [name]``)."""
@@ -228,7 +227,7 @@ class Scorer:
         reported = self.run.results.get(name, {}).get(f"{metric},none")
         reported = float(reported) if isinstance(reported, (int, float)) else None
         if reported is not None and np.isfinite(value) and abs(reported - value) > 1e-6 * max(1.0, abs(value)):
-            notes.append(f"lm-eval reports {reported * M.scale(metric):.2f}")
+            notes.append(f"lm-eval reports {reported * F.display_scale(metric):.2f}")
         chances = [self.chance(t, metric) for t in leaves]
         chance = float(np.mean(chances)) if chances and all(c is not None for c in chances) else None
         n = sum(k for _, _, k in parts)
@@ -261,39 +260,18 @@ def table_rows(run: Run, settings: Settings, detail: bool = False, scorer: Score
 
 
 # --------------------------------------------------------------------------------------------------- abilities
-def _norm(label: str) -> str:
-    return re.sub(r"[/\-\s]+", "_", label)
-
-
 def abilities(run: Run) -> list[tuple[str, str, list[str]]]:
     """(family, ability, leaf tasks): BLiMP fields and phenomena, supplement files, EWoK domains, entity-tracking
-    operation counts, WUG / reading tasks and GLUE tasks, from the leaf tasks the run has."""
+    operation counts, WUG / reading tasks and GLUE tasks, from the leaf tasks the run has (each family's rule:
+    ``classit_tasks.tasks.families.abilities_of``)."""
     found: dict[tuple[str, str], list[str]] = {}
     leaves = [leaf for root in run.roots() for leaf in run.leaves(root)]
     for task in dict.fromkeys(leaves):
-        family = F.family_name(task)
-        if "breakdown" in task:  # diagnostic tasks that pool other tasks' items
-            continue
         items = run.items.get(task)
         meta = items.meta[0] if items is not None and items.meta else {}
-        if family == "blimp":
-            if "field" not in meta or "linguistics_term" not in meta:
-                paradigm = blimp.paradigm_of(task)
-                if paradigm is not None:
-                    field, term = blimp.PARADIGMS[paradigm]
-                    meta = {"field": field, "linguistics_term": term}
-            if "field" in meta:
-                found.setdefault(("BLiMP field", _norm(str(meta["field"]))), []).append(task)
-            if "linguistics_term" in meta:
-                found.setdefault(("BLiMP phenomenon", _norm(str(meta["linguistics_term"]))), []).append(task)
-        elif family == "entity_tracking":
-            match = re.search(r"_(\d+)_ops$", task)
-            label = f"{match.group(1)} ops" if match else task
-            found.setdefault((F.family("entity_tracking").ability, label), []).append(task)
-        else:
-            title = (F.families()[family].ability if family in F.families() else "") or "Other"
-            alias = run.results.get(task, {}).get("alias") or task
-            found.setdefault((title, str(alias).strip()), []).append(task)
+        alias = str(run.results.get(task, {}).get("alias") or task).strip()
+        for title, label in F.abilities_of(task, meta, alias):
+            found.setdefault((title, label), []).append(task)
     return [(family, ability, tasks) for (family, ability), tasks in found.items()]
 
 

@@ -12,9 +12,9 @@ from classit_tasks.report.load import Run
 from classit_tasks.report.scores import Score, Settings
 from classit_tasks.report.series import (Forgetting, GrowthPace, build_series, forgetting, growth_pace, margin_score,
                                          rank_paces)
+from classit_tasks.tasks import families as F
 
 AXIS_LABELS = {"words": "words seen (log scale)", "tokens": "tokens seen (log scale)", "steps": "training steps"}
-MARGIN_FAMILIES = ("BLiMP field", "BLiMP phenomenon", "BLiMP supplement", "EWoK domain", "Entity tracking operations")
 
 
 @dataclass
@@ -90,7 +90,7 @@ def series_report(runs: list[Run], top: dict[str, list[Score]], abilities: dict[
                     if f != family:
                         continue
                     panel.setdefault(score.name, {}).setdefault(s.name, []).append((x, score))
-                    if family in MARGIN_FAMILIES:
+                    if family in F.margin_abilities():
                         m = margin_score(run, score.name, score.leaves, settings)
                         if m is not None:
                             margins.setdefault(score.name, {}).setdefault(s.name, []).append((x, m))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from classit_tasks.tasks.data import ClassitDataError, find_file
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 
 AOA_FILE = "aoa/cdi_childes.json"
 # Official release (collate_preds.py AOA_SIZE): 8,005 (word, context) rows per checkpoint, from the 504 words of
@@ -36,6 +36,7 @@ AOA_FILE = "aoa/cdi_childes.json"
 AOA_WORDS = 504
 AOA_CONTEXTS = 8_005
 TASK = "classit_aoa"
+LEADERBOARD_KEY = "aoa"  # its leaderboard task, and its part of the submission file
 FAMILY = Family(
     name="aoa",
     leaves=(TASK,),
@@ -44,7 +45,9 @@ FAMILY = Family(
     expected_counts={"aoa": {"cdi_childes": AOA_CONTEXTS}},
     ability="",  # not a per-run ability (a fit over a checkpoint series)
     # a fit over a checkpoint series (classit-eval aoa), never a result name of one run
-    leaderboard={"aoa": ("AoA", "human", (), "aoa")},
+    leaderboard={LEADERBOARD_KEY: LeaderboardTask(
+        "AoA", "human", (), "aoa", absent="a fit over a checkpoint series (classit-eval sweep), not part of this run")},
+    raw_metrics=("surprisal",),
 )
 
 

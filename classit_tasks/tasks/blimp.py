@@ -7,7 +7,9 @@ Read by the task YAML generator (``python -m classit_tasks.tasks.yamls``), the m
 
 from __future__ import annotations
 
-from classit_tasks.tasks.family import Family
+from typing import Mapping
+
+from classit_tasks.tasks.family import Family, LeaderboardTask, ability_label
 
 # paradigm -> (field, linguistics_term), as the BLiMP release writes them in blimp_filtered (one paradigm,
 # principle_A_case_2, spells its field "syntax/semantics").
@@ -166,6 +168,24 @@ def paradigm_of(task: str) -> str | None:
 
 _PARADIGM_OF = {leaf(p, s): p for s in VARIANTS for p in PARADIGMS}
 
+FIELD_ABILITY, PHENOMENON_ABILITY = "BLiMP field", "BLiMP phenomenon"  # its two rows in the ability breakdown
+
+
+def ability_rows(task: str, meta: Mapping, alias: str) -> list[tuple[str, str]]:
+    """A paradigm counts in its field and its phenomenon (from the item's metadata, else from PARADIGMS)."""
+    if "field" not in meta or "linguistics_term" not in meta:
+        paradigm = paradigm_of(task)
+        if paradigm is not None:
+            field, term = PARADIGMS[paradigm]
+            meta = {"field": field, "linguistics_term": term}
+    rows = []
+    if "field" in meta:
+        rows.append((FIELD_ABILITY, ability_label(str(meta["field"]))))
+    if "linguistics_term" in meta:
+        rows.append((PHENOMENON_ABILITY, ability_label(str(meta["linguistics_term"]))))
+    return rows
+
+
 FAMILY = Family(
     name="blimp",
     leaves=tuple(leaf(p, s) for s in VARIANTS for p in PARADIGMS),
@@ -173,7 +193,11 @@ FAMILY = Family(
     chance=CHANCE,
     expected_counts=EXPECTED_COUNTS,
     ability="BLiMP",
-    leaderboard={"blimp": ("BLiMP", "nlp", (GROUP, FAST_GROUP), "acc")},
+    ability_rule=ability_rows,
+    margin_abilities=(FIELD_ABILITY, PHENOMENON_ABILITY),
+    leaderboard={"blimp": LeaderboardTask("BLiMP", "nlp", (GROUP, FAST_GROUP), "acc")},
+    raw_metrics=("ties",),
+    short_prefixes=(subgroup("term", "", "_fast"), subgroup("term", "")),
 )
 
 assert sum(COUNTS.values()) == 59_875 and len(COUNTS) == 67

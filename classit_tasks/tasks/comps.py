@@ -34,7 +34,7 @@ from typing import Sequence
 from classit_tasks.tasks.data import ClassitDataError, find_dataset, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag, load_records
 from classit_tasks.tasks.ranking import rank_item
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ FAMILY = Family(
     chance=CHANCE,
     expected_counts=EXPECTED_COUNTS,
     ability="",  # the report's ability breakdown lists COMPS under "Other" (as before the family registry)
-    leaderboard={"comps": ("COMPS", "nlp", (GROUP,), "acc")},
+    leaderboard={"comps": LeaderboardTask("COMPS", "nlp", (GROUP,), "acc", prediction="sentence")},
+    raw_metrics=("ties",),
 )
 
 assert sum(COUNTS.values()) == 91_028 and set(COUNTS) == set(SUBTASKS)

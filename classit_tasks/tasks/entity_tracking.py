@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from pathlib import Path
+from typing import Mapping
 
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 from classit_tasks.tasks.hf_rule import warn_if_hf_differs
 from classit_tasks.tasks.text_files import open_utf8
 
@@ -58,14 +60,26 @@ def leaf(file: str, numops: int, group: str = GROUP) -> str:
     return f"{group}_{file}_{numops}_ops"
 
 
+ABILITY = "Entity tracking operations"
+
+
+def ability_rows(task: str, meta: Mapping, alias: str) -> list[tuple[str, str]]:
+    """A leaf task counts in the row of its number of operations ("3 ops"; the task name if it has none)."""
+    match = re.search(r"_(\d+)_ops$", task)
+    return [(ABILITY, f"{match.group(1)} ops" if match else task)]
+
+
 FAMILY = Family(
     name="entity_tracking",
     leaves=tuple(leaf(f, n, g) for g, (_, _, files) in VARIANTS.items() for f in files for n in NUMOPS),
     metrics=("acc", "acc_ties_half", "ties"),
     chance=CHANCE,
     expected_counts=EXPECTED_COUNTS,
-    ability="Entity tracking operations",
-    leaderboard={"entity_tracking": ("Entity tracking", "nlp", (GROUP, FAST_GROUP), "acc")},
+    ability=ABILITY,
+    ability_rule=ability_rows,
+    margin_abilities=(ABILITY,),
+    leaderboard={"entity_tracking": LeaderboardTask("Entity tracking", "nlp", (GROUP, FAST_GROUP), "acc")},
+    raw_metrics=("ties",),
 )
 
 assert all(sum(by_ops.values()) == COUNTS[name] for name, by_ops in COUNTS_BY_NUMOPS.items())

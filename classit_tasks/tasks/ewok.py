@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 from classit_tasks.tasks.loaders import Docs, load_records
 from classit_tasks.tasks.ranking import rank_item
 from classit_tasks.tasks.hf_rule import warn_if_hf_differs
@@ -98,14 +98,18 @@ def leaf(domain: str, group: str = GROUP) -> str:
     return f"{group}_{slug(domain)}"
 
 
+ABILITY = "EWoK domain"
+
 FAMILY = Family(
     name="ewok",
     leaves=tuple(leaf(d, g) for g in VARIANTS for d in DOMAINS) + tuple(BREAKDOWN_TASKS),
     metrics=("acc", "acc_ties_half", "ties"),
     chance=CHANCE,
     expected_counts=EXPECTED_COUNTS,
-    ability="EWoK domain",
-    leaderboard={"ewok": ("EWoK", "nlp", (GROUP, FAST_GROUP), "acc")},
+    ability=ABILITY,
+    margin_abilities=(ABILITY,),
+    leaderboard={"ewok": LeaderboardTask("EWoK", "nlp", (GROUP, FAST_GROUP), "acc")},
+    raw_metrics=("ties",),
 )
 
 assert sum(COUNTS.values()) == 7_618 and set(COUNTS) == set(DOMAINS)

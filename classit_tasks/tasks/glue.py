@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from classit_tasks.tasks.data import ClassitDataError, find_dataset, read_jsonl
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask, result_number
 from classit_tasks.tasks.loaders import Docs
 
 DATASET = "glue_filtered"  # full_eval/glue_filtered/<task>.{train,valid}.jsonl
@@ -127,13 +127,30 @@ def zeroshot_task(task: GlueTask) -> str:
     return f"{task.task_name}_zeroshot"
 
 
+LEADERBOARD_KEY = "glue"  # its leaderboard task, and its part of the submission file
+
+
+def leaderboard_score(entry: dict) -> tuple[float | None, str | None]:
+    """The leaderboard score of classit_glue: all seven tasks, one that did not run counting 0
+    (``score_leaderboard``, finetune/coverage.py; ``score`` in results written before that field existed)."""
+    value = result_number(entry, "score_leaderboard")
+    value = result_number(entry, "score") if value is None else value
+    if value is None:
+        return None, None
+    note = None
+    if str(entry.get("alias", "")).endswith("(partial)"):
+        note = f"partial: {entry.get('tasks_evaluated,none')} of {len(TASKS)} tasks ran, the others count as 0"
+    return 100.0 * value, note
+
+
 FAMILY = Family(
     name="glue",
     leaves=tuple(t.task_name for t in TASKS.values()) + tuple(zeroshot_task(t) for t in TASKS.values()),
     metrics=("score", "acc", "f1", "mcc"),
     chance=None,  # accuracy: the majority-class share of the evaluated items (known per run, not per family)
     ability="GLUE task",
-    leaderboard={"glue": ("(Super)GLUE", "nlp", (GROUP,), "glue")},
+    leaderboard={LEADERBOARD_KEY: LeaderboardTask("(Super)GLUE", "nlp", (GROUP,), "glue", rule=leaderboard_score)},
+    majority_chance=True,
 )
 
 assert set(VALID_COUNTS) == set(TASKS)

@@ -39,7 +39,7 @@ from classit_tasks import nonfinite
 from classit_tasks.responses import rule_of
 from classit_tasks.tasks import reading_stats as stats
 from classit_tasks.tasks.data import ClassitDataError, find_file
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask, result_number
 from classit_tasks.tasks.loaders import Docs, _flag
 from classit_tasks.tasks.text_files import open_utf8
 
@@ -49,10 +49,28 @@ READING_FILE = "reading/reading_data.csv"
 READING_ROWS = 1726  # official release: 1,726 target words in 205 sentences
 # Family facts (classit_tasks.tasks.families): the leaderboard task and its variant; ΔR² scores are already x100.
 READING_TASK = "classit_reading"
+
+
+def leaderboard_score(entry: dict) -> tuple[float | None, str | None]:
+    """The leaderboard's reading score: the mean of the eye-tracking and self-paced-reading ΔR² (already ×100)."""
+    et, spr = result_number(entry, "eye_tracking"), result_number(entry, "self_paced_reading")
+    if et is None or spr is None:
+        return None, None
+    return (et + spr) / 2, (f"mean of eye tracking {entry['eye_tracking,none']:.2f} and self-paced reading "
+                            f"{entry['self_paced_reading,none']:.2f}")
+
+
 FAMILY = Family(
     name="reading", leaves=(READING_TASK, "classit_reading_standard"), metrics=("eye_tracking", "self_paced_reading"),
-    chance=0.0, ability="Reading", leaderboard={"reading": ("Reading", "human", (READING_TASK,), "reading")},
-    percent_metrics=("eye_tracking", "self_paced_reading"),
+    chance=0.0, ability="Reading",
+    leaderboard={"reading": LeaderboardTask(
+        "Reading", "human", (READING_TASK,), "reading", rule=leaderboard_score, prediction="surprisal",
+        fast_fields={"spr": ("self_paced_reading", 100.0), "rt": ("eye_tracking", 100.0)})},
+    # the ΔR² scores (and their per-measure breakdowns eye_tracking_<measure>) are already x100; "reading" is the
+    # leaderboard's mean of the two
+    percent_metrics=("eye_tracking", "self_paced_reading", "reading"), percent_prefixes=("eye_tracking", "self_paced"),
+    raw_metrics=("surprisal", "classit_hf_scored"),  # per-word surprisal in nats; 1 where classit-hf scored the words
+    companions={"eye_tracking": ("self_paced_reading",)},
 )
 
 TEXT_COLUMNS = ("item", "word", "prev_item", "prev_word")

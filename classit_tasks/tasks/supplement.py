@@ -6,7 +6,7 @@ mean over the files. Read by the task YAML generator, the minimal-pair loader, t
 
 from __future__ import annotations
 
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 
 # Item counts of the official 2025 release per file (collate_preds.py SUPPLEMENT_SIZES): 5,218 pairs. The fast
 # set holds 50 pairs per file.
@@ -35,14 +35,18 @@ def group(suffix: str = "") -> str:
     return f"{GROUP}{suffix}"
 
 
+ABILITY = "BLiMP supplement"
+
 FAMILY = Family(
     name="supplement",
     leaves=tuple(leaf(s, v) for v in VARIANTS for s in SUBSETS),
     metrics=METRICS,
     chance=CHANCE,
     expected_counts=EXPECTED_COUNTS,
-    ability="BLiMP supplement",
-    leaderboard={"blimp_supplement": ("BLiMP supplement", "nlp", (GROUP, FAST_GROUP), "acc")},
+    ability=ABILITY,
+    margin_abilities=(ABILITY,),
+    leaderboard={"blimp_supplement": LeaderboardTask("BLiMP supplement", "nlp", (GROUP, FAST_GROUP), "acc")},
+    raw_metrics=("ties",),
 )
 
 assert sum(COUNTS.values()) == 5_218

@@ -21,7 +21,7 @@ from typing import Sequence
 from classit_tasks import nonfinite
 from classit_tasks.tasks.data import ClassitDataError, check_count, find_dataset, read_jsonl, resolve_data_dir
 from classit_tasks.tasks.loaders import Docs, _flag
-from classit_tasks.tasks.family import Family
+from classit_tasks.tasks.family import Family, LeaderboardTask
 from classit_tasks.tasks.hf_rule import warn_if_hf_differs
 from classit_tasks.tasks.text_files import open_utf8
 
@@ -54,8 +54,10 @@ FAMILY = Family(
     expected_counts=EXPECTED_COUNTS,
     ability="WUG",
     leaderboard={
-        "wug_adj": ("WUG adjective nominalization", "human", (leaf("wug_adj_nominalization"),), "spearman"),
-        "wug_past": ("WUG past tense", "human", (leaf("wug_past_tense"),), "spearman"),
+        "wug_adj": LeaderboardTask("WUG adjective nominalization", "human", (leaf("wug_adj_nominalization"),),
+                                   "spearman", prediction="continuation_prob"),
+        "wug_past": LeaderboardTask("WUG past tense", "human", (leaf("wug_past_tense"),), "spearman",
+                                    prediction="continuation_prob"),
     },
 )
 WUG_FIELDS = {"sentences": str, "ratio": (int, float, str)}
