@@ -29,13 +29,11 @@ content (sha256): every output that used the stand-in says so.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import os
 import re
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -47,10 +45,12 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.stats import pearsonr
 
+from classit_tasks.command import SubCommand
 from classit_tasks.json_files import read_json
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.tasks.aoa import TASK  # the per-checkpoint task whose samples the fit reads
 
+AOA = SubCommand("aoa")
 SWEEP_FORMAT = "classit-sweep/1"
 FORMAT = "classit-aoa/1"
 APPROXIMATE_VOCAB = 300_000  # the 2025 "random chance" vocabulary
@@ -616,9 +616,9 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
+@AOA.entry
 def aoa_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="classit-eval aoa",
+    parser = AOA.parser(
         description="Age of Acquisition (Chang & Bergen 2022; BabyLM 2025) over the checkpoints of a sweep run "
                     f"with --tasks ...,{TASK}: a sigmoid per word over log words seen, each word's acquisition "
                     "point, and Pearson r with children's AoA.",
@@ -631,14 +631,10 @@ def aoa_main(argv: list[str]) -> int:
     parser.add_argument("--branch", default=None, help="fit only this series (default: every branch)")
     parser.add_argument("--output_path", default=None, metavar="DIR", help="output folder (default SWEEP_DIR/aoa)")
     args = parser.parse_args(argv)
-    try:
-        summary = aoa_summary(args.sweep_dir, args.aoa_human, args.data_dir, args.branch)
-        written = write_outputs(summary, args.output_path or Path(args.sweep_dir) / "aoa")
-    except ReportInputError as err:
-        print(f"classit-eval aoa: error: {err}", file=sys.stderr)
-        return 2
+    summary = aoa_summary(args.sweep_dir, args.aoa_human, args.data_dir, args.branch)
+    written = write_outputs(summary, args.output_path or Path(args.sweep_dir) / "aoa")
     for notice in summary["notices"]:
-        print(f"classit-eval aoa: {notice}", file=sys.stderr)
+        AOA.say(notice)
     for series in summary["series"]:
         print(headline(series, summary["note"]))
     print(f"wrote {', '.join(str(p) for p in written)}")

@@ -10,13 +10,14 @@ import json
 import struct
 from pathlib import Path
 
+from classit_tasks.errors import ClassitError
 from classit_tasks.json_files import read_json
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(ClassitError, ValueError):
     """A local checkpoint that cannot be loaded (one-line message naming the file)."""
 
 

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from classit_tasks.errors import ClassitError
+
 STATE_FILE = "classit_state.json"  # written by classit_train.checkpoint
 WEIGHT_GLOBS = ("*.safetensors", "pytorch_model*.bin")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
@@ -31,7 +33,7 @@ UNITS = {"K": 10**3, "M": 10**6, "B": 10**9}
 NAME_PRIORITY = (MILESTONE, STAGE_DIR, HF_STEP)  # which of several names of the same weights is shown
 
 
-class SweepInputError(ValueError):
+class SweepInputError(ClassitError, ValueError):
     """Bad sweep input (one-line message naming the folder)."""
 
 
