@@ -2,7 +2,7 @@
 
     python benchmarks/finetune_throughput.py --official_repo /path/to/evaluation-pipeline-2025 \
         --official_python /path/to/venv/bin/python [--tasks rte,mrpc,wsc] [--seeds 1,2,3] \
-        [--epochs N] [--train_limit N] [--valid_limit N] [--threads 1]
+        [--num_epochs N] [--train_limit N] [--valid_limit N] [--threads 1]
 
 Model: the fixed 10.4M-parameter Llama-style benchmark model of benchmarks/eval_throughput.py (built once under
 --work). Per task, the same data (optionally the first --train_limit / --valid_limit lines of each file, written
@@ -126,7 +126,7 @@ def main() -> None:
     p.add_argument("--official_python", required=True)
     p.add_argument("--tasks", default="rte,mrpc,wsc")
     p.add_argument("--seeds", default="1,2,3")
-    p.add_argument("--epochs", type=int, default=None, help="default: the protocol's (10, WSC 30)")
+    p.add_argument("--num_epochs", dest="epochs", type=int, default=None, help="default: the protocol's (10, WSC 30)")
     p.add_argument("--train_limit", type=int, default=None)
     p.add_argument("--valid_limit", type=int, default=None)
     p.add_argument("--threads", type=int, default=1)
