@@ -1,7 +1,7 @@
 """``classit-eval finetune --parity`` against the official BabyLM 2025 fine-tuning code, side by side.
 
     python benchmarks/finetune_official_parity.py --official_repo /path/to/evaluation-pipeline-2025 \
-        --official_python /path/to/venv/bin/python [--model DIR] [--tasks wsc,rte] [--epochs 3] [--seed 42]
+        --official_python /path/to/venv/bin/python [--model DIR] [--tasks wsc,rte] [--num_epochs 3] [--seed 42]
 
 Runs, for each task, the official step of ``eval_finetuning.sh`` (``python -m evaluation_pipeline.finetune.run``
 with the script's flags, minus ``--save``), unmodified, in its own Python environment, and ``classit-eval finetune
@@ -106,7 +106,7 @@ def main() -> None:
                    help="without --model: the tiny Llama with a BOS-adding tokenizer, or a tiny GPT-2 (dropout 0.1 in "
                    "the backbone) whose tokenizer adds no BOS (token 0 then differs between items)")
     p.add_argument("--tasks", default="wsc,rte")
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--num_epochs", dest="epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--data_dir", type=Path, default=DATA)
     args = p.parse_args()

@@ -2,7 +2,7 @@
 
     python benchmarks/finetune_throughput.py --official_repo /path/to/evaluation-pipeline-2025 \
         --official_python /path/to/venv/bin/python [--tasks rte,mrpc,wsc] [--seeds 1,2,3] \
-        [--epochs N] [--train_limit N] [--valid_limit N] [--threads 1] [--model runs/reference-cpu/base/final]
+        [--num_epochs N] [--train_limit N] [--valid_limit N] [--threads 1] [--model runs/reference-cpu/base/final]
 
 Model: --model, a checkpoint folder (e.g. the reference run's base, which learns: scores above chance make
 "equal accuracy" a real check), else the fixed 10.4M-parameter Llama-style benchmark model of
@@ -146,7 +146,7 @@ def main() -> None:
     p.add_argument("--official_python", required=True)
     p.add_argument("--tasks", default="rte,mrpc,wsc")
     p.add_argument("--seeds", default="1,2,3")
-    p.add_argument("--epochs", type=int, default=None, help="default: the protocol's (10, WSC 30)")
+    p.add_argument("--num_epochs", dest="epochs", type=int, default=None, help="default: the protocol's (10, WSC 30)")
     p.add_argument("--train_limit", type=int, default=None)
     p.add_argument("--valid_limit", type=int, default=None)
     p.add_argument("--threads", type=int, default=1)

@@ -19,34 +19,27 @@ status 2, before any result file is written.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
-PROG = "classit-eval"
-# Sub-commands implemented in their own modules: name -> (module, function, help)
-DELEGATED = {
-    "finetune": ("classit_tasks.finetune.cli", "main", "fine-tune and evaluate on (Super)GLUE"),
-    "report": ("classit_tasks.report.cli", "report_main", "tables and an HTML report with confidence intervals"),
-    "compare": ("classit_tasks.report.cli", "compare_main", "paired comparison of two checkpoints (CI gate)"),
-    "aoa": ("classit_tasks.report.aoa", "aoa_main", "age of acquisition over the checkpoints of a sweep"),
-    "submit": ("classit_tasks.leaderboard.submission", "main", "the BabyLM 2025 submission file (collate_preds.py layout)"),
-    "audit": ("classit_tasks.scoring.audit", "main", "re-score near-tied ranking items in float64 (fragile-item audit)"),
-    "sweep": ("classit_tasks.sweep.cli", "sweep_main", "evaluate every checkpoint of training runs, growth report"),
-    "data": ("classit_tasks.tasks.fetch", "main", "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder"),
-    "gate": ("classit_tasks.gate", "main", "evaluate two checkpoints and compare them: the CI regression gate"),
+from classit_tasks.command import PROG
+from classit_tasks.errors import UsageError, fail, guarded
+
+# Sub-commands implemented in their own modules (imported by entry_of): name -> help
+SUBCOMMANDS = {
+    "finetune": "fine-tune and evaluate on (Super)GLUE",
+    "report": "tables and an HTML report with confidence intervals",
+    "compare": "paired comparison of two checkpoints (CI gate)",
+    "aoa": "age of acquisition over the checkpoints of a sweep",
+    "submit": "the BabyLM 2025 submission file (collate_preds.py layout)",
+    "audit": "re-score near-tied ranking items in float64 (fragile-item audit)",
+    "sweep": "evaluate every checkpoint of training runs, growth report",
+    "data": "fetch the BabyLM 2025 evaluation data from OSF, or check a data folder",
+    "gate": "evaluate two checkpoints and compare them: the CI regression gate",
 }
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
-
-
-class UsageError(ValueError):
-    """Bad command-line input (one-line message)."""
-
-
-def _fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return 2
 
 
 def check_checkpoint(model_args: dict) -> None:
@@ -77,13 +70,11 @@ def check_checkpoint(model_args: dict) -> None:
 
 def run(argv: list[str]) -> int:
     from classit_tasks import harness, nonfinite, run_checks, task_dir
-    from classit_tasks.artifacts.atomic import ResultsWriteError
     from classit_tasks.artifacts.results import ResultSet
     from classit_tasks.names import unknown_name
     from classit_tasks.leaderboard.summary import print_summary
     from classit_tasks.scoring.cache_key import keyed_cache_path
-    from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitModelError
-    from classit_tasks.tasks.data import ClassitDataError
+    from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS
     from classit_tasks.tasks.hf_rule import CLASSIT_MODEL_NAMES
 
     parser, run_parser = harness.run_parser(PROG)
@@ -106,20 +97,21 @@ def run(argv: list[str]) -> int:
     if args.model is None:
         args.model = "classit-hf"
     if args.model not in harness.model_names():
-        return _fail(f"--model: {unknown_name('model', args.model, harness.model_names())}")
+        raise UsageError(f"--model: {unknown_name('model', args.model, harness.model_names())}")
     allow_nan = vars(args).pop("allow_nan")
     if allow_nan and args.model not in CLASSIT_MODEL_NAMES:
-        return _fail(f"--allow_nan is a classit-hf setting; with --model {args.model} set {nonfinite.ENV}=1 instead")
+        raise UsageError(f"--allow_nan is a classit-hf setting; with --model {args.model} set {nonfinite.ENV}=1 "
+                         "instead")
     if args.model in CLASSIT_MODEL_NAMES and getattr(args, "batch_size", None) is None:
         args.batch_size = str(DEFAULT_BATCH_ROWS)  # lm-eval's default, 1, would score one row per forward pass
     limit = getattr(args, "limit", None)
     if limit is not None and float(limit) <= 0:
-        return _fail(f"--limit {limit:g}: give a positive number of documents per task (or a fraction below 1)")
+        raise UsageError(f"--limit {limit:g}: give a positive number of documents per task (or a fraction below 1)")
     data_dir = vars(args).pop("data_dir")
     update_card = vars(args).pop("update_model_card")
     harness.setup_lm_eval_logging(getattr(args, "verbosity", None))
     if data_dir and not Path(data_dir).is_dir():
-        return _fail(f"{data_dir}: evaluation-data folder not found (--data_dir)")
+        raise UsageError(f"{data_dir}: evaluation-data folder not found (--data_dir)")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # lm-eval hands model_args | --metadata to every task's custom_dataset loader: the data folder and the model's
     # name reach classit's loaders that way (under what the user gave), not through the process environment.
@@ -155,11 +147,9 @@ def run(argv: list[str]) -> int:
         with harness.classit_run_patches(evaluate, task_dir(), run_checks.quiet_git_hash, metadata, pending):
             args.func(args)
         pending.commit()
-    except (ClassitDataError, ClassitModelError, UsageError, nonfinite.NonFiniteScoreError, ResultsWriteError) as err:
-        return _fail(str(err))
-    except ValueError as err:
+    except ValueError as err:  # lm-eval's own (classit's errors are ValueErrors too: they go on as they are)
         if str(err).startswith("Tasks not found"):
-            return _fail(f"{err} (see `{PROG} ls`)")
+            raise UsageError(f"{err} (see `{PROG} ls`)") from None
         raise
     if captured.get("results"):
         print_summary(captured["results"])
@@ -194,18 +184,43 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "ls":
         return list_tasks()
-    from classit_tasks.errors import guarded
-
-    if command in DELEGATED:
-        module, function, _ = DELEGATED[command]
+    if command in SUBCOMMANDS:
         try:
-            entry = getattr(importlib.import_module(module), function)
+            entry = entry_of(command)
         except ImportError as err:
-            return _fail(f"'{command}' is not available in this installation ({err})")
+            return fail(PROG, UsageError(f"'{command}' is not available in this installation ({err})"))
         return guarded(f"{PROG} {command}", lambda: entry(argv[1:]))
     if command == "run":
         argv = argv[1:]
     return guarded(PROG, lambda: run(argv))
+
+
+def entry_of(command: str) -> Callable[[list[str]], int]:
+    """The entry function of a sub-command (imported only when it runs: each pulls in its own dependencies)."""
+    match command:  # the sub-command's name (not a task family: `aoa` here is the command)
+        case "finetune":
+            from classit_tasks.finetune.cli import main as entry
+        case "report":
+            from classit_tasks.report.cli import report_main as entry
+        case "compare":
+            from classit_tasks.report.cli import compare_main as entry
+        case "aoa":
+            from classit_tasks.report.aoa import aoa_main as entry
+        case "submit":
+            from classit_tasks.leaderboard.submission import main as entry
+        case "audit":
+            from classit_tasks.scoring.audit import main as entry
+        case "sweep":
+            from classit_tasks.sweep.cli import sweep_main as entry
+        case "data":
+            from classit_tasks.tasks.fetch import main as entry
+        case "gate":
+            from classit_tasks.gate import main as gate_main
+
+            return lambda argv: gate_main(argv, evaluate=main)  # the gate runs classit-eval: passed in, not imported
+        case _:
+            raise KeyError(command)
+    return entry
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import math
 import os
 from typing import Any, Iterable
 
+from classit_tasks.errors import ClassitError
+
 log = logging.getLogger("classit_tasks")
 ENV = "CLASSIT_ALLOW_NAN"
 ID_FIELDS = ("UID", "pairID", "uid", "id", "idx", "item_id", "sample_id")  # short ids, never item text
@@ -42,7 +44,7 @@ class AllowedNonFinite(float):
         return (AllowedNonFinite, (float(self),))
 
 
-class NonFiniteScoreError(ValueError):
+class NonFiniteScoreError(ClassitError, ValueError):
     """A model produced a NaN or infinite score (one-line message naming the task and item)."""
 
 

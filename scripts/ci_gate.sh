@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checkpoint regression gate: evaluate a candidate (and, if needed, a baseline) checkpoint on the zero-shot suite
 # and fail when the candidate is significantly worse. docs/ci-recipe.md wraps it in a GitHub Actions job.
-# The logic is the installed command `classit-eval gate` (classit_tasks/gate.py); this script is kept for
-# existing callers.
+# The logic is the installed command `classit-eval gate BASELINE CANDIDATE --data_dir DATA_DIR --output_path OUT`
+# (classit_tasks/gate.py); this script is kept for existing callers and keeps their positional arguments.
 #
 #   bash scripts/ci_gate.sh BASELINE CANDIDATE DATA_DIR [OUT]
 #
@@ -16,4 +16,4 @@
 # Exit status: that of `classit-eval compare`: 0 no significant regression, 1 regression, 2 bad input.
 set -euo pipefail
 [ $# -ge 3 ] && [ $# -le 4 ] || { echo "usage: bash scripts/ci_gate.sh BASELINE CANDIDATE DATA_DIR [OUT]" >&2; exit 2; }
-exec classit-eval gate "$@"
+exec classit-eval gate "$1" "$2" --data_dir "$3" --output_path "${4:-gate_out}"

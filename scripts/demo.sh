@@ -31,7 +31,7 @@
 #   DEMO_EVAL_LIMIT    lm-eval --limit per subtask        [none / 8]
 #   DEMO_FT_EPOCHS     fine-tuning epochs                 [2 / 1]
 #   DEMO_FT_LIMIT      fine-tuning records per split      [250 / 64]   (RTE/WSC/MRPC valid sets: 139/52/204)
-#   DEMO_ITERS         bootstrap / permutation resamples  [2000 / 200]
+#   DEMO_ITERS         item resamples (--item_resamples)  [2000 / 200]
 #   DEMO_MILESTONES    milestone schedule scale (--set)   [config's own (base: 0.02) / 0.002]  (the sweep's series)
 #   DEMO_SWEEP_LIMIT   sweep: lm-eval --limit per subtask [10 / 4]
 #   DEMO_BATCH         zero-shot batch size               [256]
@@ -123,7 +123,7 @@ rm -rf "$OUT/sweep"
 step "sweep: every checkpoint of base, merged, sequential" \
   classit-eval sweep "$OUT/train/tiny-pretrain" "$OUT/train/tiny-merged" "$OUT/train/tiny-sequential" \
     --tasks classit_zero_shot_fast --data_dir "$EVAL_DATA" --device cpu --batch_size "$BATCH" \
-    --limit "$SWEEP_LIMIT" --iters "$ITERS" --output_path "$OUT/sweep"
+    --limit "$SWEEP_LIMIT" --item_resamples "$ITERS" --output_path "$OUT/sweep"
 
 # ---- 3. fine-tuning wrapper: RTE, WSC, MRPC (bounded) ----------------------------------------------------------
 echo
@@ -140,7 +140,7 @@ done
 # ---- 4. report and comparisons ---------------------------------------------------------------------------------
 step "report: base vs merged vs sequential" \
   classit-eval report "$OUT/results/base" "$OUT/results/merged" "$OUT/results/sequential" \
-    --label base --label merged --label sequential --output_path "$OUT/report" --iters "$ITERS" \
+    --label base --label merged --label sequential --output_path "$OUT/report" --item_resamples "$ITERS" \
     --title "CLASS-IT mini-replication (tiny models$([ "$SMOKE" = 1 ] && echo ', smoke run'))"
 
 declare -A COMPARE_RC
@@ -148,7 +148,7 @@ for cand in merged sequential; do
   rc=0
   step "compare: base -> $cand" \
     classit-eval compare --baseline "$OUT/results/base" --candidate "$OUT/results/$cand" \
-      --iters "$ITERS" --output_path "$OUT/report/compare_base_to_$cand.json" || rc=$?
+      --item_resamples "$ITERS" --output_path "$OUT/report/compare_base_to_$cand.json" || rc=$?
   COMPARE_RC[$cand]=$rc
 done
 

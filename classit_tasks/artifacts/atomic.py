@@ -16,10 +16,12 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
+from classit_tasks.errors import ClassitError
+
 TMP_PREFIX = ".classit-tmp-"
 
 
-class ResultsWriteError(OSError):
+class ResultsWriteError(ClassitError, OSError):
     """A result file could not be written (one-line message naming the path and the reason)."""
 
 

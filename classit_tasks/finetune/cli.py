@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
 from classit_tasks.artifacts.results import RESULTS_PREFIX
+from classit_tasks.command import SubCommand
 from classit_tasks.flags import alias
 from classit_tasks.tasks.data import ClassitDataError
 from classit_tasks.finetune.config import MIXED_PRECISION, POOLINGS, SELECT_ON, FinetuneConfig
@@ -26,14 +26,13 @@ from classit_tasks.finetune.train import make_accelerator
 from classit_tasks.finetune.tasks import GlueTask, load_split, resolve_tasks, split_path
 from classit_tasks.finetune.train import FinetuneError, TaskData, heldout_split
 
-PROG = "classit-eval finetune"
+FINETUNE = SubCommand("finetune")
 MODEL_ARGS = {"pretrained", "dtype", "revision", "trust_remote_code", "tokenizer"}
 logger = logging.getLogger("classit_tasks.finetune")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=PROG,
+    p = FINETUNE.parser(
         description="Fine-tune a checkpoint on the BabyLM 2025 (Super)GLUE tasks (classification head, one run per "
         "task and seed) and write lm-eval-style results. Defaults follow the 2025 protocol except pooling (last "
         "token) and model selection (held-out slice of train); --parity restores both.",
@@ -50,8 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "with accelerate launch / torchrun -m classit_tasks.finetune")
     p.add_argument("--batch_size", type=int, default=None, help="global train batch (default: 32, 16 BoolQ/MultiRC)")
     p.add_argument("--eval_batch_size", type=int, default=None, help="default: 64 (as 2025)")
-    p.add_argument("--num_epochs", "--epochs", dest="epochs", type=int, default=None,
-                   help="default: 10, 30 for WSC")
+    p.add_argument("--num_epochs", dest="epochs", type=int, default=None, help="default: 10, 30 for WSC")
     p.add_argument("--learning_rate", type=float, default=3e-5)
     p.add_argument("--max_length", type=int, default=512)
     p.add_argument("--seeds", default="42", help="comma list of distinct integers; several seeds give mean, std "
@@ -80,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="save each selected fine-tuned model under <output folder>/<model>/finetuned/<task>/seed<k>")
     p.add_argument("--verbosity", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     alias(p, "--select_on", "--select-on")
+    alias(p, "--num_epochs", "--epochs")
     return p
 
 
@@ -187,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         raise ClassitDataError("; ".join(not_evaluated.values()))
     for name, message in not_evaluated.items():  # the other tasks still run
         if os.environ.get("RANK", "0") == "0":
-            print(f"{PROG}: error: {name} not evaluated: {message}", file=sys.stderr)
+            FINETUNE.say(f"error: {name} not evaluated: {message}")
 
     if args.num_threads:
         import torch
@@ -200,9 +199,9 @@ def run(args: argparse.Namespace) -> int:
     tokenizer = load_tokenizer(tokenizer_path, cfg.padding_side, **load_kwargs)
     pad_source = ensure_pad_token(tokenizer)
     if pad_source != "pad_token" and accelerator.is_main_process:
-        print(f"{PROG}: note: {tokenizer_path}: the tokenizer has no pad token; padding with "
-              f"{pad_source.replace('_token', '')} {tokenizer.pad_token!r} (id {tokenizer.pad_token_id}), masked out "
-              "of attention and pooling (the 2025 code stops here)", file=sys.stderr)
+        FINETUNE.say(f"note: {tokenizer_path}: the tokenizer has no pad token; padding with "
+                     f"{pad_source.replace('_token', '')} {tokenizer.pad_token!r} (id {tokenizer.pad_token_id}), "
+                     "masked out of attention and pooling (the 2025 code stops here)")
     cfg.dtype = str(model_args.get("dtype", cfg.dtype))
 
     jobs = [(name, seed) for name in prepared for seed in cfg.seeds]
@@ -261,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+@FINETUNE.entry
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``classit-eval finetune``; returns the exit code (2 on a usage or data error)."""
     parser = build_parser()
@@ -271,8 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return run(args)
-    except (ClassitDataError, FinetuneError, ValueError, OSError) as err:
+    except (ValueError, OSError) as err:  # transformers' and torch's too: the first line of the message is shown
         logger.debug("finetune failed", exc_info=True)
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return 2
+        text = str(err).strip()
+        raise FinetuneError(text.splitlines()[0] if text else type(err).__name__) from None

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from classit_tasks.errors import ClassitError
 from classit_tasks.finetune import metrics as M
 from classit_tasks.finetune.batching import (
     Encoded,
@@ -44,7 +45,7 @@ from classit_tasks.finetune.tasks import GlueTask
 logger = logging.getLogger(__name__)
 
 
-class FinetuneError(ValueError):
+class FinetuneError(ClassitError, ValueError):
     """A run that cannot proceed (one line, names the task and the cause)."""
 
 

@@ -45,10 +45,12 @@ from classit_tasks.artifacts.results import (
     MergedResults, filtered_rows, read_merged_results, sample_arguments, sample_logliks,
 )
 from classit_tasks.artifacts.sweep_folder import check_lineage, complete_entry_folder, index_path, read_index
+from classit_tasks.command import SubCommand
+from classit_tasks.errors import ClassitError, UsageError
 from classit_tasks.tasks import aoa, blimp, comps, entity_tracking, ewok, glue, supplement, wug
 from classit_tasks.tasks import families as F
 
-PROG = "classit-eval submit"
+SUBMIT = SubCommand("submit")
 FORMAT = "babylm-2025"
 
 # Checkpoints whose fast results the submission carries (collate_preds.py STRICT_SMALL_FAST_REVISIONS and
@@ -105,7 +107,7 @@ def fast_layout() -> dict[str, dict[str, tuple[str, int]]]:
     }
 
 
-class SubmissionError(ValueError):
+class SubmissionError(ClassitError, ValueError):
     """A submission that cannot be built faithfully (one-line message naming the file, checkpoint or subtask)."""
 
 
@@ -434,8 +436,8 @@ def write_submission(sub: Submission, output_path: Path, backend: str, manifest:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Write the BabyLM 2025 submission file "
-                                "(all_full_preds_and_fast_scores_<backend>.json) from classit's results.")
+    p = SUBMIT.parser("Write the BabyLM 2025 submission file (all_full_preds_and_fast_scores_<backend>.json) from "
+                      "classit's results.")
     p.add_argument("--results", action="append", required=True, metavar="PATH",
                    help="full-suite results of the final model (classit_zero_shot with --log_samples): a results "
                         "file or a folder; repeatable")
@@ -459,6 +461,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@SUBMIT.entry
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     allow = {s.strip() for s in args.allow_missing.split(",") if s.strip()}
@@ -467,24 +470,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.up_to:
         track = TRACK_REVISIONS[args.track]
         if revisions is not None or args.up_to not in track:
-            print(f"{PROG}: error: --up_to must name a checkpoint of the {args.track} track ({track[0]} … "
-                  f"{track[-1]}) and cannot be combined with --revisions", file=sys.stderr)
-            return 2
+            raise UsageError(f"--up_to must name a checkpoint of the {args.track} track ({track[0]} … {track[-1]}) "
+                             "and cannot be combined with --revisions")
         revisions = track[: track.index(args.up_to) + 1]
-    try:
-        sub = build_submission([Path(p) for p in args.results], [Path(p) for p in args.finetune], args.sweep,
-                               args.track, allow, revisions, args.branch)
-        manifest = {
-            "format": FORMAT, "written_by": "classit-eval submit", "model": sub.model, "track": args.track,
-            "checkpoints": sub.revisions, "official_checkpoints": official,
-            "left_empty": sub.empty,
-            "note": "parts left empty count as 0 on the leaderboard" if sub.empty else "",
-            "sources": {"results": args.results, "finetune": args.finetune, "sweep": str(args.sweep)},
-        }
-        path = write_submission(sub, args.output_path, args.backend, manifest)
-    except SubmissionError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
+    sub = build_submission([Path(p) for p in args.results], [Path(p) for p in args.finetune], args.sweep,
+                           args.track, allow, revisions, args.branch)
+    manifest = {
+        "format": FORMAT, "written_by": SUBMIT.prog, "model": sub.model, "track": args.track,
+        "checkpoints": sub.revisions, "official_checkpoints": official,
+        "left_empty": sub.empty,
+        "note": "parts left empty count as 0 on the leaderboard" if sub.empty else "",
+        "sources": {"results": args.results, "finetune": args.finetune, "sweep": str(args.sweep)},
+    }
+    path = write_submission(sub, args.output_path, args.backend, manifest)
     size = path.stat().st_size
     print(f"wrote {path} ({size:,} bytes)")
     for part in sub.empty:

@@ -29,13 +29,11 @@ content (sha256): every output that used the stand-in says so.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import os
 import re
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -53,7 +51,9 @@ from classit_tasks.artifacts.results import latest_samples_file, samples_glob
 from classit_tasks.artifacts.sweep_folder import INDEX, read_index, results_dir
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.tasks.aoa import TASK  # the per-checkpoint task whose samples the fit reads
+from classit_tasks.command import SubCommand
 
+AOA = SubCommand("aoa")
 FORMAT = "classit-aoa/1"
 APPROXIMATE_VOCAB = 300_000  # the 2025 "random chance" vocabulary
 THRESHOLD = 0.5  # half-way between chance and the best surprisal; children: half of the children
@@ -599,9 +599,9 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
+@AOA.entry
 def aoa_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="classit-eval aoa",
+    parser = AOA.parser(
         description="Age of Acquisition (Chang & Bergen 2022; BabyLM 2025) over the checkpoints of a sweep run "
                     f"with --tasks ...,{TASK}: a sigmoid per word over log words seen, each word's acquisition "
                     "point, and Pearson r with children's AoA.",
@@ -614,14 +614,10 @@ def aoa_main(argv: list[str]) -> int:
     parser.add_argument("--branch", default=None, help="fit only this series (default: every branch)")
     parser.add_argument("--output_path", default=None, metavar="DIR", help="output folder (default SWEEP_DIR/aoa)")
     args = parser.parse_args(argv)
-    try:
-        summary = aoa_summary(args.sweep_dir, args.aoa_human, args.data_dir, args.branch)
-        written = write_outputs(summary, args.output_path or Path(args.sweep_dir) / "aoa")
-    except ReportInputError as err:
-        print(f"classit-eval aoa: error: {err}", file=sys.stderr)
-        return 2
+    summary = aoa_summary(args.sweep_dir, args.aoa_human, args.data_dir, args.branch)
+    written = write_outputs(summary, args.output_path or Path(args.sweep_dir) / "aoa")
     for notice in summary["notices"]:
-        print(f"classit-eval aoa: {notice}", file=sys.stderr)
+        AOA.say(notice)
     for series in summary["series"]:
         print(headline(series, summary["note"]))
     print(f"wrote {', '.join(str(p) for p in written)}")

@@ -13,33 +13,39 @@ from pathlib import Path
 
 from classit_tasks.artifacts.checkpoints import parse_amount
 from classit_tasks.artifacts.results import RESULTS_PREFIX
+from classit_tasks.command import SubCommand
 from classit_tasks.flags import alias
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.scores import Settings
+
+REPORT = SubCommand("report")
+COMPARE = SubCommand("compare")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", help="headline metric where a task reports it (e.g. acc_ties_half); "
                         "default: acc, spearman, ΔR², the fine-tuning score")
-    parser.add_argument("--iters", type=int, default=2000, help="bootstrap / permutation resamples (default 2000)")
-    parser.add_argument("--slow_iters", type=int, default=1000,
-                        help="resamples for aggregations that refit per resample, e.g. reading ΔR² (default 1000)")
+    parser.add_argument("--item_resamples", type=int, default=2000,
+                        help="resamples of the items: bootstrap CIs and permutation tests (default 2000)")
+    parser.add_argument("--slow_item_resamples", type=int, default=1000,
+                        help="item resamples for aggregations that refit per resample, e.g. reading ΔR² (default 1000)")
     parser.add_argument("--ci", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
     parser.add_argument("--detail", action="store_true", help="also list every subgroup and subtask")
     parser.add_argument("--allow_nan", action="store_true",
                         help="show tasks with NaN/inf item scores without a value (compare: as regressions) "
                              "instead of stopping with an error")
-    alias(parser, "--slow_iters", "--slow-iters")
+    alias(parser, "--item_resamples", "--iters")
+    alias(parser, "--slow_item_resamples", "--slow_iters", "--slow-iters")
     alias(parser, "--allow_nan", "--allow-nan")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    if args.iters < 100:
-        raise ReportInputError(f"--iters {args.iters}: use at least 100 resamples")
+    if args.item_resamples < 100:
+        raise ReportInputError(f"--item_resamples {args.item_resamples}: use at least 100 resamples")
     if not 0.5 < args.ci < 1:
         raise ReportInputError(f"--ci {args.ci}: give a level between 0.5 and 1, e.g. 0.95")
-    return Settings(iters=args.iters, slow_iters=args.slow_iters, level=args.ci, seed=args.seed, metric=args.metric,
+    return Settings(iters=args.item_resamples, slow_iters=args.slow_item_resamples, level=args.ci, seed=args.seed, metric=args.metric,
                     allow_nan=args.allow_nan)
 
 
@@ -55,14 +61,9 @@ def _check_runs(runs, settings: Settings) -> None:
             raise ReportInputError(f"--metric: {unknown_name('metric', settings.metric, reported)}")
 
 
-def _fail(command: str, message: str) -> int:
-    print(f"classit-eval {command}: error: {message}", file=sys.stderr)
-    return 2
-
-
+@REPORT.entry
 def report_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="classit-eval report",
+    parser = REPORT.parser(
         description="Tables with 95%% bootstrap CIs over items and an HTML report with plots, for lm-eval results "
                     "written with --output_path DIR --log_samples (one folder per model/checkpoint).",
     )
@@ -85,45 +86,42 @@ def report_main(argv: list[str]) -> int:
     alias(parser, "--output_path", "--out")
     alias(parser, "--no_html", "--no-html")
     args = parser.parse_args(argv)
-    try:
-        from classit_tasks.artifacts.sweep_folder import is_sweep
-        from classit_tasks.report.build import ReportOptions, build_report
-        from classit_tasks.report.load import load_runs
-        from classit_tasks.report.sweep_runs import load_sweep
+    from classit_tasks.report.build import ReportOptions, build_report
+    from classit_tasks.report.load import load_runs
+    from classit_tasks.artifacts.sweep_folder import is_sweep
+    from classit_tasks.report.sweep_runs import load_sweep
 
-        settings = _settings(args)
-        if args.data_map:
-            from classit_tasks.report.data_map_link import attach_data_map, find_data_map
+    settings = _settings(args)
+    if args.data_map:
+        from classit_tasks.report.data_map_link import attach_data_map, find_data_map
 
-            find_data_map(args.data_map)  # fail before anything is written
-        sweep = len(args.results) == 1 and is_sweep(args.results[0])
-        runs = load_sweep(args.results[0]) if sweep else load_runs(args.results)
-        _check_runs(runs, settings)
-        if args.output_path is None:
-            args.output_path = str(Path(args.results[0]) / "report") if sweep else "classit_report"
-        if args.label:
-            if len(args.label) != len(runs):
-                raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")
-            for run, label in zip(runs, args.label):
-                run.label = label
-        axis = args.x
-        if args.positions:
-            values = [v for v in args.positions.split(",") if v.strip()]
-            if len(values) != len(runs):
-                raise ReportInputError(f"--positions has {len(values)} values for {len(runs)} runs")
-            axis = axis if axis and axis != "order" else "words"
-            for run, value in zip(runs, values):
-                try:
-                    setattr(run.position, axis, parse_amount(value))
-                except ValueError as e:
-                    raise ReportInputError(f"--positions: {e}") from None
-                run.position.source = "--positions"
-        report = build_report(runs, ReportOptions(Path(args.output_path), settings, args.detail, axis, args.title,
-                                                  not args.no_html))
-        if args.data_map:
-            attach_data_map(report, args.data_map)
-    except ReportInputError as e:
-        return _fail("report", str(e))
+        find_data_map(args.data_map)  # fail before anything is written
+    sweep = len(args.results) == 1 and is_sweep(args.results[0])
+    runs = load_sweep(args.results[0]) if sweep else load_runs(args.results)
+    _check_runs(runs, settings)
+    if args.output_path is None:
+        args.output_path = str(Path(args.results[0]) / "report") if sweep else "classit_report"
+    if args.label:
+        if len(args.label) != len(runs):
+            raise ReportInputError(f"--label given {len(args.label)} times for {len(runs)} runs")
+        for run, label in zip(runs, args.label):
+            run.label = label
+    axis = args.x
+    if args.positions:
+        values = [v for v in args.positions.split(",") if v.strip()]
+        if len(values) != len(runs):
+            raise ReportInputError(f"--positions has {len(values)} values for {len(runs)} runs")
+        axis = axis if axis and axis != "order" else "words"
+        for run, value in zip(runs, values):
+            try:
+                setattr(run.position, axis, parse_amount(value))
+            except ValueError as e:
+                raise ReportInputError(f"--positions: {e}") from None
+            run.position.source = "--positions"
+    report = build_report(runs, ReportOptions(Path(args.output_path), settings, args.detail, axis, args.title,
+                                              not args.no_html))
+    if args.data_map:
+        attach_data_map(report, args.data_map)
     print(report.markdown)
     print(f"\nwrote {report.markdown_path}" + (f", {report.html_path}" if report.html_path else "")
           + f", {report.json_path} and {len(report.images)} figure(s) in {report.markdown_path.parent / 'img'}",
@@ -131,9 +129,9 @@ def report_main(argv: list[str]) -> int:
     return 0
 
 
+@COMPARE.entry
 def compare_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="classit-eval compare",
+    parser = COMPARE.parser(
         description="Paired comparison of two runs on the same items: difference, paired bootstrap CI and p-value "
                     "per task. Exit 1 when a task drops significantly by more than --max_drop (a CI gate).",
     )
@@ -157,31 +155,28 @@ def compare_main(argv: list[str]) -> int:
     alias(parser, "--output_path", "--json")
     alias(parser, "--gate_all", "--gate-all")
     args = parser.parse_args(argv)
-    try:
-        from classit_tasks.report.compare import compare_runs, gate, to_json
-        from classit_tasks.report.load import load_runs
-        from classit_tasks.report.render import compare_table, plain
+    from classit_tasks.report.compare import compare_runs, gate, to_json
+    from classit_tasks.report.load import load_runs
+    from classit_tasks.report.render import compare_table, plain
 
-        settings = _settings(args)
-        if not 0 < args.alpha < 1:
-            raise ReportInputError(f"--alpha {args.alpha}: give a level between 0 and 1")
-        from classit_tasks.report.seeds import merge_seed_runs
+    settings = _settings(args)
+    if not 0 < args.alpha < 1:
+        raise ReportInputError(f"--alpha {args.alpha}: give a level between 0 and 1")
+    from classit_tasks.report.seeds import merge_seed_runs
 
-        sides = []
-        for flag, paths in (("--baseline", args.baseline), ("--candidate", args.candidate)):
-            arm = []
-            for path in paths:
-                found = load_runs([path], require_samples=True)
-                if len(found) != 1:
-                    raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
-                arm += found
-            sides.append(merge_seed_runs(arm, flag))
-        base, cand = sides
-        _check_runs(sides, settings)
-        rows = compare_runs(base, cand, settings, tasks=args.tasks, detail=args.detail)
-        regressions = gate(rows, args.max_drop, args.alpha, gate_all=args.gate_all)
-    except ReportInputError as e:
-        return _fail("compare", str(e))
+    sides = []
+    for flag, paths in (("--baseline", args.baseline), ("--candidate", args.candidate)):
+        arm = []
+        for path in paths:
+            found = load_runs([path], require_samples=True)
+            if len(found) != 1:
+                raise ReportInputError(f"{flag} {path}: holds {len(found)} runs (model folders); name one of them")
+            arm += found
+        sides.append(merge_seed_runs(arm, flag))
+    base, cand = sides
+    _check_runs(sides, settings)
+    rows = compare_runs(base, cand, settings, tasks=args.tasks, detail=args.detail)
+    regressions = gate(rows, args.max_drop, args.alpha, gate_all=args.gate_all)
     status = 1 if regressions else 0
     if args.json_out == "-":
         print(json.dumps(to_json(base, cand, rows, settings, args.max_drop, args.alpha, status), indent=2))

@@ -24,7 +24,6 @@ like their scores.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -39,12 +38,16 @@ from classit_tasks.artifacts.json_files import read_json_lines
 from classit_tasks.artifacts.results import (
     MergedResults, filtered_rows, read_merged_results, sample_arguments, sample_logliks,
 )
+from classit_tasks.command import SubCommand
+from classit_tasks.errors import ClassitError, UsageError
+from classit_tasks.flags import alias
 
-PROG = "classit-eval audit"
+AUDIT = SubCommand("audit")
+MODEL_ARGS = {"pretrained"}
 DEFAULT_THRESHOLD = 1e-5
 
 
-class AuditError(ValueError):
+class AuditError(ClassitError, ValueError):
     """Bad audit input (one-line message)."""
 
 
@@ -188,7 +191,7 @@ def run_audit(paths: list[Path], pretrained: str | None = None, threshold: float
         raise AuditError(f"{paths[0]}: no ranking task with logged samples (run with --log_samples)")
     if pretrained is None:
         if len(models) != 1 or None in models:
-            raise AuditError(f"{paths[0]}: results name {len(models)} models; pass --pretrained")
+            raise AuditError(f"{paths[0]}: results name {len(models)} models; pass --model_args pretrained=CKPT")
         pretrained = next(iter(models))
     if scorer is None:
         if not Path(str(pretrained)).expanduser().exists():
@@ -232,24 +235,35 @@ def write_report(report: dict, out_dir: Path) -> tuple[Path, Path]:
     return paths
 
 
+def _pretrained_of(model_args: str | None) -> str | None:
+    """The checkpoint named by ``--model_args pretrained=CKPT`` (None: the run's own)."""
+    if not model_args:
+        return None
+    from classit_tasks.harness import parse_args_string
+
+    args = parse_args_string(model_args)
+    unknown = sorted(set(args) - MODEL_ARGS)
+    if unknown:
+        raise UsageError(f"--model_args: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(MODEL_ARGS))})")
+    return str(args["pretrained"]) if args.get("pretrained") else None
+
+
+@AUDIT.entry
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog=PROG, description="Re-score near-tied ranking items in float64 and report "
-                                "how many could flip (the parity numbers are not changed).")
+    p = AUDIT.parser("Re-score near-tied ranking items in float64 and report how many could flip (the parity "
+                     "numbers are not changed).")
     p.add_argument("results", nargs="+", help="lm-eval results file(s) or folder(s) of a run with --log_samples")
-    p.add_argument("--pretrained", default=None, help="checkpoint to re-score with (default: the run's pretrained=)")
+    p.add_argument("--model_args", default=None, metavar="pretrained=CKPT",
+                   help="checkpoint to re-score with (default: the run's pretrained=)")
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                    help=f"relative closeness of the gold and best other score (default {DEFAULT_THRESHOLD:g})")
     p.add_argument("--device", default="cpu")
     p.add_argument("--output_path", type=Path, default=None, help="folder for audit.json and audit.md")
+    alias(p, "--model_args", "--pretrained", value=lambda checkpoint: f"pretrained={checkpoint}")
     args = p.parse_args(argv)
     if not args.threshold >= 0:
-        print(f"{PROG}: error: --threshold must be >= 0, got {args.threshold}", file=sys.stderr)
-        return 2
-    try:
-        report = run_audit([Path(x) for x in args.results], args.pretrained, args.threshold, args.device)
-    except AuditError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"--threshold must be >= 0, got {args.threshold}")
+    report = run_audit([Path(x) for x in args.results], _pretrained_of(args.model_args), args.threshold, args.device)
     print(format_markdown(report))
     if args.output_path:
         for path in write_report(report, args.output_path):

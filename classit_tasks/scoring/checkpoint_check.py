@@ -11,12 +11,13 @@ import struct
 from pathlib import Path
 
 from classit_tasks.artifacts.json_files import read_json
+from classit_tasks.errors import ClassitError
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(ClassitError, ValueError):
     """A local checkpoint that cannot be loaded (one-line message naming the file)."""
 
 

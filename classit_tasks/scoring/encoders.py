@@ -17,13 +17,14 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Callable, Mapping, Sequence
 
+from classit_tasks.errors import ClassitError
 from classit_tasks.scoring.prefix_rows import Encoded
 
 ENCODE_CHUNK = 4096  # strings per tokenizer call
 RULE_FIELD = "surprisal_rule"  # the document field naming a request's rule
 
 
-class ClassitModelError(ValueError):
+class ClassitModelError(ClassitError, ValueError):
     """A request the model cannot score faithfully (one-line message)."""
 
 

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-PROG = "classit-eval sweep"
+from classit_tasks.command import SubCommand
+from classit_tasks.flags import alias
+
+SWEEP = SubCommand("sweep")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p = SWEEP.parser(__doc__.split("\n\n")[0])
     p.add_argument("runs", nargs="+", metavar="RUN_DIR",
                    help="training run folders, checkpoint folders, or (with --revisions) a Hub model id")
     p.add_argument("--tasks", required=True, help="comma-separated tasks / groups, e.g. classit_zero_shot_fast")
@@ -42,18 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap_iters", type=int, default=0,
                    help="lm-eval's own stderr resamples per checkpoint (default 0: the report computes item-level "
                         "bootstrap CIs)")
-    p.add_argument("--iters", type=int, default=1000, help="report: bootstrap / permutation resamples (default 1000)")
+    p.add_argument("--item_resamples", type=int, default=1000,
+                   help="report: resamples of the items for bootstrap CIs and tests (default 1000)")
     p.add_argument("--no_report", action="store_true", help="do not write the growth report at the end")
+    alias(p, "--item_resamples", "--iters")
     return p
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _fail(message: str) -> int:
-    _say(f"{PROG}: error: {message}")
-    return 2
 
 
 def _shard(text: str | None) -> tuple[int, int]:
@@ -80,14 +75,9 @@ def _model_kwargs(text: str) -> dict:
     return kwargs
 
 
+@SWEEP.entry
 def sweep_main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    from classit_tasks.sweep.discover import SweepInputError
-
-    try:
-        return _sweep(args)
-    except SweepInputError as err:
-        return _fail(str(err))
+    return _sweep(_parser().parse_args(argv))
 
 
 def _sweep(args) -> int:
@@ -127,7 +117,7 @@ def _sweep(args) -> int:
     ordered = sorted(checkpoints, key=lambda c: first_seen[c.tokenizer_sha256])
     mine = ordered[rank::world]
     who = f" (shard {rank}/{world})" if world > 1 else ""
-    _say(f"{PROG}: {len(checkpoints)} checkpoint(s) in {len(runs)} run(s){who}; tasks: {', '.join(tasks)}; "
+    SWEEP.say(f"{len(checkpoints)} checkpoint(s) in {len(runs)} run(s){who}; tasks: {', '.join(tasks)}; "
          f"output: {store.out}")
 
     device = args.device or _default_device()
@@ -139,9 +129,9 @@ def _sweep(args) -> int:
     if rank == 0 and args.shard is None and not args.no_report:
         pending = [c for c in index["checkpoints"] if c["status"] != "complete"]
         if pending:
-            _say(f"{PROG}: {len(pending)} checkpoint(s) not complete (e.g. {pending[0]['path']}); the report "
+            SWEEP.say(f"{len(pending)} checkpoint(s) not complete (e.g. {pending[0]['path']}); the report "
                  "covers the complete ones")
-        _write_report(store, args.iters)
+        _write_report(store, args.item_resamples)
     return 1 if failures else 0
 
 
@@ -177,7 +167,7 @@ def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kw
     from classit_tasks.sweep.engine import SweepEngine, write_lm_eval_files
 
     engine = SweepEngine(manager, limit=limit, batch_size=args.batch_size, device=device, model_kwargs=model_kwargs,
-                         bootstrap_iters=args.bootstrap_iters, dtype=dtype, say=_say)
+                         bootstrap_iters=args.bootstrap_iters, dtype=dtype, say=SWEEP.say)
     failures = 0
     for ck in mine:  # this process's share only: other shards may be writing theirs
         store.clean(ck.key)
@@ -189,14 +179,14 @@ def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kw
         raise SweepInputError(str(err)) from None
     skipped = sum(len(tasks) - len(left) for _, left in todo)
     if skipped:
-        _say(f"{PROG}: {skipped} (checkpoint, task) unit(s) already complete in {store.out}: skipped")
+        SWEEP.say(f"{skipped} (checkpoint, task) unit(s) already complete in {store.out}: skipped")
     for ck, left in tqdm([(c, left) for c, left in todo if left], desc="sweep checkpoints", disable=not todo):
         store.begin(ck)
         try:
             engine.load(ck)
         except Exception as err:  # noqa: BLE001 - any unloadable checkpoint: report it and go on
             message = f"cannot load: {_one_line(err)}"
-            _say(f"{PROG}: error: {ck.path}: {message}")
+            SWEEP.say(f"error: {ck.path}: {message}")
             store.fail(ck, message)
             failures += 1
             continue
@@ -212,14 +202,14 @@ def _evaluate(store, mine, tasks, manager, settings, runs, limit, args, model_kw
                 raise SweepInputError(str(err)) from None
             except Exception as err:  # noqa: BLE001
                 message = f"{task}: {_one_line(err)}"
-                _say(f"{PROG}: error: {ck.path}: {message}")
+                SWEEP.say(f"error: {ck.path}: {message}")
                 store.fail(ck, message)
                 failures += 1
                 break
         if store.manifest(ck.key).get("error"):
             store.write_index(tasks, runs, settings)
     stats = engine.totals()
-    _say(f"{PROG}: model objects built {stats['model_builds']}, weights swapped in {stats['weight_swaps']}; "
+    SWEEP.say(f"model objects built {stats['model_builds']}, weights swapped in {stats['weight_swaps']}; "
          f"requests tokenized {stats['prepare_builds']}x, reused {stats['prepare_reuses']}x; forward passes "
          f"{stats['forward_seconds']:.1f} s")
     return failures
@@ -247,7 +237,7 @@ def _gather_failures(failures: int) -> int:
     return int(total.item())
 
 
-def _write_report(store, iters: int) -> None:
+def _write_report(store, item_resamples: int) -> None:
     from classit_tasks.report.build import ReportOptions, build_report
     from classit_tasks.report.errors import ReportInputError
     from classit_tasks.report.scores import Settings
@@ -256,10 +246,10 @@ def _write_report(store, iters: int) -> None:
 
     try:
         runs = load_sweep(store.out)
-        settings = Settings(iters=iters, slow_iters=min(iters, 500))
+        settings = Settings(iters=item_resamples, slow_iters=min(item_resamples, 500))
         report = build_report(runs, ReportOptions(report_folder(store.out), settings,
                                                   title="classit sweep: growth across checkpoints"))
     except ReportInputError as err:
-        _say(f"{PROG}: no report: {err}")
+        SWEEP.say(f"no report: {err}")
         return
-    _say(f"{PROG}: wrote {report.markdown_path}" + (f" and {report.html_path}" if report.html_path else ""))
+    SWEEP.say(f"wrote {report.markdown_path}" + (f" and {report.html_path}" if report.html_path else ""))

@@ -21,9 +21,10 @@ from classit_tasks.artifacts.checkpoints import (
     name_rank, read_state, read_trainer_state, run_dir_of, stage_of_folder, step_of, weights_sha256,
     tokenizer_sha256,
 )
+from classit_tasks.errors import ClassitError
 
 
-class SweepInputError(ValueError):
+class SweepInputError(ClassitError, ValueError):
     """Bad sweep input (one-line message naming the folder)."""
 
 

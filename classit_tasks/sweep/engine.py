@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from classit_tasks.errors import ClassitError
 from classit_tasks.scoring.encoders import request_rule
 from classit_tasks.scoring.model import DEFAULT_BATCH_ROWS, ClassitLM, Prepared
 from classit_tasks.artifacts.checkpoints import Checkpoint, weight_files
@@ -27,7 +28,7 @@ from classit_tasks.artifacts.checkpoints import Checkpoint, weight_files
 log = logging.getLogger(__name__)
 
 
-class WeightSwapError(RuntimeError):
+class WeightSwapError(ClassitError, RuntimeError):
     """The checkpoint's weights do not fit the loaded model object (a full load is needed)."""
 
 
@@ -135,7 +136,7 @@ class SweepEngine:
         if self.lm is not None and self._fingerprint and self._fingerprint[1] == ck.tokenizer_sha256:
             cache = self.lm.prepared_cache  # same tokenizer: the rows stay valid for a new architecture
         elif ck.tokenizer_sha256 not in self._tokenizers_seen and self._tokenizers_seen:
-            self.say(f"classit-eval sweep: {ck.path}: another tokenizer than the checkpoints before it; requests are "
+            self.say(f"{ck.path}: another tokenizer than the checkpoints before it; requests are "
                      "tokenized again for it (once per tokenizer)")
         self._tokenizers_seen.add(ck.tokenizer_sha256)
         self._release()

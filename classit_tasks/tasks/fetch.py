@@ -19,11 +19,9 @@ server).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -31,9 +29,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from classit_tasks.flags import alias
+from classit_tasks.command import SubCommand
+from classit_tasks.errors import ClassitError, UsageError
+from classit_tasks.flags import alias, old_positionals
 
-PROG = "classit-eval data"
+DATA = SubCommand("data")
 OSF_API = "https://api.osf.io/v2"
 OSF_NODE = "ryjfm"
 ROOT_FOLDER = "evaluation_data"
@@ -41,7 +41,7 @@ CHUNK = 1 << 20
 TIMEOUT = 60
 
 
-class FetchError(RuntimeError):
+class FetchError(ClassitError, RuntimeError):
     """A download or verification failure (one-line message)."""
 
 
@@ -238,37 +238,37 @@ def fetch_hint() -> str:
     return f"`classit-eval data fetch` (into {default_dest()})"
 
 
+@DATA.entry
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description="Fetch or verify the BabyLM 2025 evaluation data.")
+    parser = DATA.parser("Fetch or verify the BabyLM 2025 evaluation data.")
     sub = parser.add_subparsers(dest="command", required=True)
     f = sub.add_parser("fetch", help="download from OSF (osf.io/ryjfm), resumable, verified")
     part = f.add_mutually_exclusive_group()
     part.add_argument("--fast", action="store_const", const="fast", dest="which", help="fast_eval only")
     part.add_argument("--full", action="store_const", const="full", dest="which", help="full_eval only")
-    f.add_argument("dest", nargs="?", default=None, help=f"destination folder (default: {default_dest()})")
+    f.add_argument("--data_dir", default=None, metavar="DIR", help=f"destination folder (default: {default_dest()})")
     f.add_argument("--no_progress", action="store_true")
     alias(f, "--no_progress", "--no-progress")
+    old_positionals(f, "--data_dir")
     c = sub.add_parser("check", help="verify a data folder: layout, counts, known hashes; list what is missing")
-    c.add_argument("dir")
+    c.add_argument("--data_dir", default=None, metavar="DIR", help="the evaluation-data folder to verify")
+    old_positionals(c, "--data_dir")
     args = parser.parse_args(argv)
     if args.command == "fetch":
-        dest = Path(args.dest).expanduser() if args.dest else default_dest()
-        try:
-            counts = fetch(dest, args.which or "all", show_progress=not args.no_progress)
-        except FetchError as err:
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return 2
+        dest = Path(args.data_dir).expanduser() if args.data_dir else default_dest()
+        counts = fetch(dest, args.which or "all", show_progress=not args.no_progress)
         print(f"{counts['files']} files ({counts['downloaded']} downloaded, the rest already there and verified) "
               f"in {dest.resolve()}")
-        if not args.dest:
+        if not args.data_dir:
             print("classit-eval finds this folder by itself when --data_dir and CLASSIT_DATA_DIR are not given")
         else:
             print(f"use it with --data_dir {dest.resolve()} (or export CLASSIT_DATA_DIR={dest.resolve()})")
         return 0
-    root = Path(args.dir).expanduser()
+    if args.data_dir is None:
+        c.error("the following arguments are required: --data_dir")
+    root = Path(args.data_dir).expanduser()
     if not root.is_dir():
-        print(f"{PROG}: error: {root}: not a folder (fetch the data with {fetch_hint()})", file=sys.stderr)
-        return 2
+        raise UsageError(f"{root}: not a folder (fetch the data with {fetch_hint()})")
     ok, problems, missing = check(root)
     for line in ok:
         print(f"ok       {line}")

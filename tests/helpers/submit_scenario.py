@@ -70,7 +70,7 @@ def finetune(checkpoint: Path, output: Path, tasks: str = FINETUNE_TASKS) -> Non
     from classit_tasks.cli import main
 
     code = main(["finetune", "--model_args", f"pretrained={checkpoint}", "--tasks", tasks, "--data_dir",
-                 str(EVAL_DATA), "--device", "cpu", "--epochs", "1", "--output_path", str(output)])
+                 str(EVAL_DATA), "--device", "cpu", "--num_epochs", "1", "--output_path", str(output)])
     assert code == 0, f"classit-eval finetune on {checkpoint} failed"
 
 

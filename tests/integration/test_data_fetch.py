@@ -116,12 +116,12 @@ def test_fetch_resume_verify(osf, tmp_path, capsys):
     dest = tmp_path / "data"
     reading = "full_eval/reading/reading_data.csv"
     osf.cut_after[reading] = 100_000  # the first attempt is cut off
-    assert main(["data", "fetch", str(dest), "--no_progress"]) == 2
+    assert main(["data", "fetch", "--data_dir", str(dest), "--no_progress"]) == 2
     err = capsys.readouterr().err
     assert "reading_data.csv: " in err and "rerun the command to resume" in err
     assert (dest / (reading + ".part")).stat().st_size == 100_000 and not (dest / reading).exists()
     osf.log.clear()
-    assert main(["data", "fetch", str(dest), "--no_progress"]) == 0
+    assert main(["data", "fetch", "--data_dir", str(dest), "--no_progress"]) == 0
     out = capsys.readouterr().out
     assert f"in {dest.resolve()}" in out and "--data_dir" in out
     assert (reading, "bytes=100000-") in osf.log  # resumed, not restarted
@@ -129,7 +129,8 @@ def test_fetch_resume_verify(osf, tmp_path, capsys):
         assert (dest / rel).read_bytes() == (EVAL_DATA / rel).read_bytes(), rel
     assert not list(dest.rglob("*.part"))
     osf.log.clear()
-    assert main(["data", "fetch", str(dest), "--no_progress"]) == 0  # everything verified: nothing downloaded
+    # everything verified: nothing downloaded
+    assert main(["data", "fetch", "--data_dir", str(dest), "--no_progress"]) == 0
     assert osf.log == []
 
 
@@ -139,7 +140,7 @@ def test_fetch_fast_only_and_a_corrupt_file(osf, tmp_path, capsys):
     assert (dest / "fast_eval/ewok_fast.zip").is_file() and not (dest / "full_eval").exists()
     # a file whose bytes do not match OSF's sha256 is refused and not kept
     osf.corrupt.add("full_eval/reading/reading_data.csv")
-    assert main(["data", "fetch", "--full", str(tmp_path / "full"), "--no_progress"]) == 2
+    assert main(["data", "fetch", "--full", "--data_dir", str(tmp_path / "full"), "--no_progress"]) == 2
     assert "sha256 mismatch" in capsys.readouterr().err
     assert not (tmp_path / "full/full_eval/reading/reading_data.csv").exists()
 
@@ -154,7 +155,7 @@ def test_official_hashes_are_enforced(osf, tmp_path, capsys, monkeypatch):
 
 
 def test_check_reports_counts_hashes_and_missing(tmp_path, capsys):
-    assert main(["data", "check", str(EVAL_DATA)]) == 0
+    assert main(["data", "check", "--data_dir", str(EVAL_DATA)]) == 0
     out = capsys.readouterr().out
     assert "ok       blimp_filtered: 67 files, 59,875 items" in out
     assert "ok       full_eval/reading/reading_data.csv: official sha256" in out
@@ -166,5 +167,7 @@ def test_check_reports_counts_hashes_and_missing(tmp_path, capsys):
         (bad / src.name).write_bytes(src.read_bytes())
     lines = (bad / "hypernym.jsonl").read_text().splitlines()
     (bad / "hypernym.jsonl").write_text("\n".join(lines[:-1]) + "\n")
-    assert main(["data", "check", str(tmp_path / "bad")]) == 1
-    assert "hypernym.jsonl has 49 items, the official release 50" in capsys.readouterr().out
+    assert main(["data", "check", str(tmp_path / "bad")]) == 1  # the old positional DIR still works
+    captured = capsys.readouterr()
+    assert "hypernym.jsonl has 49 items, the official release 50" in captured.out
+    assert "DIR as a positional argument is deprecated; use --data_dir DIR" in captured.err

@@ -101,7 +101,7 @@ def _plant_nan(run_dir, tmp_path):
 
 def test_report_and_compare_refuse_nan_or_fail_the_gate(finite_run, tmp_path, capsys):
     nan_run, planted = _plant_nan(finite_run, tmp_path)
-    args = ["--iters", "200"]
+    args = ["--item_resamples", "200"]
     assert compare_main(["--baseline", str(finite_run), "--candidate", str(nan_run), *args]) == 2
     line = _error(capsys, 2)
     assert str(planted) in line and "doc_id" in line and "acc=nan" in line
@@ -124,7 +124,7 @@ def test_report_and_compare_refuse_nan_or_fail_the_gate(finite_run, tmp_path, ca
 
 def test_unknown_metric_is_refused_with_closest_name(finite_run, tmp_path, capsys):
     assert compare_main(["--baseline", str(finite_run), "--candidate", str(finite_run),
-                         "--metric", "acc_tie_half", "--iters", "200"]) == 2
+                         "--metric", "acc_tie_half", "--item_resamples", "200"]) == 2
     assert "unknown metric 'acc_tie_half'; did you mean 'acc_ties_half'" in _error(capsys, 2)
     assert report_main([str(finite_run), "--metric", "acc_tie_half", "--output_path", str(tmp_path / "r")]) == 2
     assert "did you mean 'acc_ties_half'" in _error(capsys, 2)

@@ -90,9 +90,9 @@ def test_unwritable_report_and_compare_outputs(checkpoints, tmp_path, capsys):
     blocker = tmp_path / "blocker"
     blocker.write_text("a user's file")
     run = str(tmp_path / "out")
-    line = _line(capsys, ["report", run, "--output_path", str(blocker / "rep"), "--iters", "100", "--no_html"])
+    line = _line(capsys, ["report", run, "--output_path", str(blocker / "rep"), "--item_resamples", "100", "--no_html"])
     assert line.startswith("classit-eval report: error: ") and str(blocker) in line
-    line = _line(capsys, ["compare", "--baseline", run, "--candidate", run, "--iters", "100",
+    line = _line(capsys, ["compare", "--baseline", run, "--candidate", run, "--item_resamples", "100",
                           "--output_path", str(blocker / "c.json")], code=2)
     assert line.startswith("classit-eval compare: error: ") and str(blocker) in line
     assert blocker.read_text() == "a user's file"

@@ -42,7 +42,7 @@ def runs(tmp_path_factory, task_manager):
 def test_report_on_real_results(runs, capsys):
     root, results = runs
     out = root / "report"
-    assert report_main([str(results[0]), str(results[1].parent), "--output_path", str(out), "--iters", "500"]) == 0
+    assert report_main([str(results[0]), str(results[1].parent), "--output_path", str(out), "--item_resamples", "500"]) == 0
     printed = capsys.readouterr().out
     lm_eval_acc = json.loads(results[0].read_text())["results"]["classit_blimp_fast"]["acc,none"]
     # the macro mean recomputed from the samples is lm-eval's own group number (no "*" note)
@@ -69,7 +69,7 @@ def test_compare_on_real_results(runs, capsys):
     assert json.loads(same.read_text())["tasks"][0]["diff"] == 0
     out = root / "cmp.json"
     status = compare_main(["--baseline", str(results[0]), "--candidate", str(results[1]), "--detail",
-                           "--iters", "500", "--output_path", str(out)])
+                           "--item_resamples", "500", "--output_path", str(out)])
     data = json.loads(out.read_text())
     assert status == data["exit_status"] and status in (0, 1)
     rows = data["tasks"]

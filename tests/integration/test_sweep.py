@@ -317,7 +317,7 @@ def test_different_tokenizers_are_said_once(branches, tmp_path, capsys):
 def test_sweep_report_on_branches(branches, tmp_path):
     out = tmp_path / "sweep"
     assert _sweep(branches / "base", branches / "merged", branches / "sequential", "--tasks", TASK,
-                  "--output_path", out, "--limit", 2, "--iters", 100) == 0
+                  "--output_path", out, "--limit", 2, "--item_resamples", 100) == 0
     report = json.loads((out / "report" / "report.json").read_text())
     series = {s["name"]: s for s in report["series"]["series"]}
     assert set(series) == {"base → merged", "base → sequential"}
@@ -343,7 +343,7 @@ def test_sweep_report_on_branches(branches, tmp_path):
     # the same report from `classit-eval report SWEEP`
     from classit_tasks.report.cli import report_main
 
-    assert report_main([str(out), "--iters", "100", "--no_html"]) == 0
+    assert report_main([str(out), "--item_resamples", "100", "--no_html"]) == 0
     assert json.loads((out / "report" / "report.json").read_text())["series"]["series"] == report["series"]["series"]
 
 
@@ -352,7 +352,7 @@ def test_sweep_with_aoa_reports_the_fit_and_the_leaderboard_entry(branches, tmp_
     series, aoa.json beside the report, and r x 100 as the AoA entry of each branch end's leaderboard."""
     out = tmp_path / "sweep"
     assert _sweep(branches / "base", branches / "merged", "--tasks", f"{TASK},classit_aoa",
-                  "--output_path", out, "--limit", 3, "--iters", 50) == 0
+                  "--output_path", out, "--limit", 3, "--item_resamples", 50) == 0
     summary = json.loads((out / "report" / "aoa.json").read_text())
     series = {s["branch"]: s for s in summary["series"]}
     assert list(series) == ["base", "merged"]  # merged continues the base's series (its parent is base/chck_4M)

@@ -28,7 +28,7 @@ def test_planted_drop_fails_the_gate(tmp_path, capsys):
     base, cand = _pair(tmp_path, delta=-0.08)
     out = tmp_path / "cmp.json"
     assert compare_main(["--baseline", str(base), "--candidate", str(cand.parent.parent),
-                         "--output_path", str(out), "--iters", "500"]) == 1
+                         "--output_path", str(out), "--item_resamples", "500"]) == 1
     printed = capsys.readouterr().out
     assert "REGRESSION: classit_blimp_fast" in printed and "exact McNemar" not in printed
     report = json.loads(out.read_text())
@@ -38,14 +38,14 @@ def test_planted_drop_fails_the_gate(tmp_path, capsys):
     assert row["diff"] < 0 and row["ci_high"] < 0 and row["p_value"] < 0.05 and row["gated"]
     # the tolerated drop is in display points: a 50-point allowance passes the same candidate
     assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--max_drop", "50",
-                         "--iters", "500"]) == 0
+                         "--item_resamples", "500"]) == 0
 
 
 def test_no_difference_passes_and_detail_lists_subtasks(tmp_path, capsys):
     base, cand = _pair(tmp_path, delta=0.0, seed=3)
     out = tmp_path / "cmp.json"
     assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--detail", "--output_path", str(out),
-                         "--iters", "500"]) == 0
+                         "--item_resamples", "500"]) == 0
     rows = json.loads(out.read_text())["tasks"]
     assert [r["task"] for r in rows] == ["classit_blimp_fast", *LEAVES]
     assert {r["test"] for r in rows[1:]} == {"exact McNemar"}
@@ -110,7 +110,7 @@ def test_tasks_filter_restricts_the_comparison(tmp_path):
     base, cand = _pair(tmp_path, delta=0.0)
     out = tmp_path / "cmp.json"
     assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--tasks", "*_p0", "*_p1",
-                         "--output_path", str(out), "--iters", "300"]) == 0
+                         "--output_path", str(out), "--item_resamples", "300"]) == 0
     row = json.loads(out.read_text())["tasks"][0]
     assert row["task"] == "classit_blimp_fast" and row["subtasks"] == 2 and row["n"] == 600
 
@@ -135,7 +135,7 @@ def test_correlation_and_finetune_metrics(tmp_path):
     cand = write_run(tmp_path / "c", "m/cand", tasks(wug_c, pred_c), metric_list=lists)
     out = tmp_path / "cmp.json"
     assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--output_path", str(out), "--metric", "f1",
-                         "--iters", "500"]) == 1
+                         "--item_resamples", "500"]) == 1
     rows = {r["task"]: r for r in json.loads(out.read_text())["tasks"]}
     assert rows["classit_wug_adj"]["metric"] == "spearman" and rows["classit_wug_adj"]["regression"]
     assert rows["classit_wug_adj"]["test"].startswith("paired bootstrap")
@@ -144,6 +144,6 @@ def test_correlation_and_finetune_metrics(tmp_path):
 
 def test_json_on_stdout(tmp_path, capsys):
     base, cand = _pair(tmp_path, delta=0.0)
-    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--output_path", "-", "--iters", "200"]) == 0
+    assert compare_main(["--baseline", str(base), "--candidate", str(cand), "--output_path", "-", "--item_resamples", "200"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["exit_status"] == 0 and data["tasks"][0]["task"] == "classit_blimp_fast"

@@ -186,7 +186,7 @@ def test_compare_accepts_several_seed_runs_per_arm(tmp_path, capsys):
         cand_dirs.append(write_run(tmp_path / f"c{seed}", f"runs/cand/seed{seed}", cand, groups))
     out = tmp_path / "cmp.json"
     code = compare_main(["--baseline", *map(str, base_dirs), "--candidate", *map(str, cand_dirs),
-                         "--output_path", str(out), "--iters", "300"])
+                         "--output_path", str(out), "--item_resamples", "300"])
     assert code == 1  # a 10-point drop in every seed: a regression
     report = json.loads(out.read_text())
     row = report["tasks"][0]

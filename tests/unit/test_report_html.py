@@ -46,7 +46,7 @@ def series(tmp_path_factory):
 def test_report_files_tables_and_images(series, capsys):
     root, outs = series
     out = root / "report"
-    assert report_main([str(p) for p in outs] + ["--output_path", str(out), "--iters", "500"]) == 0
+    assert report_main([str(p) for p in outs] + ["--output_path", str(out), "--item_resamples", "500"]) == 0
     printed = capsys.readouterr().out
     assert "| task | subtasks | n | score | 95% CI |" in printed
     assert re.search(r"\| classit_blimp_fast \| 2 \| 400 \| \d+\.\d\d \| \[\d+\.\d\d, \d+\.\d\d\] \|", printed)
@@ -70,7 +70,7 @@ def test_report_files_tables_and_images(series, capsys):
 def test_growth_positions_and_pace(series):
     root, outs = series
     out = root / "report2"
-    assert report_main([str(p) for p in outs] + ["--output_path", str(out), "--iters", "300", "--no_html"]) == 0
+    assert report_main([str(p) for p in outs] + ["--output_path", str(out), "--item_resamples", "300", "--no_html"]) == 0
     data = json.loads((out / "report.json").read_text())
     assert [r["position"]["words"] for r in data["runs"]] == [1e5, 1e6, 1e7, 1e8]
     assert data["runs"][0]["position"]["source"].endswith("classit_state.json")
