@@ -41,8 +41,9 @@ def main(argv: list[str]) -> int:
                          **({"sweep": r["sweep"]} if "sweep" in r else {}), "tasks": _rows(r)}
                         for r in sweep["runs"]],
         "final_models": {r["label"]: _rows(r) for r in finals["runs"]},
-        "pace": sweep.get("series", {}).get("pace", []),
+        "pace": sweep.get("pace", []),
         "forgetting": sweep.get("series", {}).get("forgetting", []),
+        "aoa": sweep.get("series", {}).get("aoa"),
         "comparisons": {p.stem.removeprefix("compare_"): json.loads(p.read_text())
                         for p in sorted((run_dir / "report").glob("compare_*.json"))},
     }
@@ -55,7 +56,7 @@ def main(argv: list[str]) -> int:
         if target.exists():
             shutil.rmtree(target)
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.html"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.html", "aoa.json", "report.json"))
     print(f"wrote {dest / 'summary.json'} ({len(summary['checkpoints'])} checkpoints) and the reports under {dest}")
     return 0
 
