@@ -149,7 +149,7 @@ step sweep "sweep: every checkpoint of base, merged, sequential" \
 step aoa "AoA over the sweep" classit-eval aoa "$OUT/sweep" --data_dir "$EVAL_DATA" --output_path "$OUT/sweep/aoa"
 
 # The final model of each run: its zero-shot results are the sweep's (linked, not re-evaluated).
-link_final_results() {  # link_final_results RUN: OUT/results/RUN/zero_shot/ -> the sweep's files of RUN/final
+link_final_results() {  # link_final_results RUN: OUT/results/RUN/ gets links to the sweep's files of RUN/final
   python - "$OUT" "$1" <<'EOF'
 import json, os, sys
 from pathlib import Path
@@ -164,7 +164,7 @@ for entry in index["checkpoints"]:
 else:
     sys.exit(f"reference_run: the sweep has no checkpoint for {final}")
 source = out / "sweep" / "checkpoints" / entry["key"]
-target = out / "results" / run / "zero_shot"
+target = out / "results" / run  # one folder per model: the report reads each folder as one run
 target.mkdir(parents=True, exist_ok=True)
 for unit in json.loads((source / "checkpoint.json").read_text())["units"].values():
     for file in unit["files"]:
@@ -181,10 +181,10 @@ for run in base merged sequential; do
   ft() {
     classit-eval finetune --model_args "pretrained=$OUT/$run/final" --tasks rte,mrpc --seeds "$FT_SEEDS" \
       --data_dir "$EVAL_DATA" --device "$DEVICE" --num_epochs "$FT_EPOCHS" "${FT_LR[@]}" "${FT_LIMIT[@]}" \
-      --output_path "$OUT/results/$run/finetune" &&
+      --output_path "$OUT/results/$run/finetune_rte_mrpc.json" &&
     classit-eval finetune --model_args "pretrained=$OUT/$run/final" --tasks wsc --seeds "$FT_SEEDS" \
       --data_dir "$EVAL_DATA" --device "$DEVICE" --num_epochs "$WSC_EPOCHS" "${FT_LR[@]}" "${FT_LIMIT[@]}" \
-      --output_path "$OUT/results/$run/finetune"
+      --output_path "$OUT/results/$run/finetune_wsc.json"
   }
   step "finetune-$run" "fine-tune $run: RTE, MRPC ($FT_EPOCHS epochs), WSC ($WSC_EPOCHS epochs); seeds $FT_SEEDS" ft
 done

@@ -27,11 +27,22 @@ def _rows(run: dict) -> dict:
     return tasks
 
 
+def _relative(value, root: str):
+    """Paths inside the run folder written relative to it (the committed summary names no machine's folders)."""
+    if isinstance(value, str) and value.startswith(root + "/"):
+        return value[len(root) + 1:]
+    if isinstance(value, dict):
+        return {k: _relative(v, root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relative(v, root) for v in value]
+    return value
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python scripts/reference_summary.py RUN_DIR DEST", file=sys.stderr)
         return 2
-    run_dir, dest = Path(argv[0]), Path(argv[1])
+    run_dir, dest = Path(argv[0]).resolve(), Path(argv[1])
     sweep = json.loads((run_dir / "sweep" / "report" / "report.json").read_text())
     finals = json.loads((run_dir / "report" / "report.json").read_text())
     summary = {
@@ -41,11 +52,13 @@ def main(argv: list[str]) -> int:
                          **({"sweep": r["sweep"]} if "sweep" in r else {}), "tasks": _rows(r)}
                         for r in sweep["runs"]],
         "final_models": {r["label"]: _rows(r) for r in finals["runs"]},
-        "pace": sweep.get("series", {}).get("pace", []),
+        "pace": sweep.get("pace", []),
         "forgetting": sweep.get("series", {}).get("forgetting", []),
+        "aoa": sweep.get("series", {}).get("aoa"),
         "comparisons": {p.stem.removeprefix("compare_"): json.loads(p.read_text())
                         for p in sorted((run_dir / "report").glob("compare_*.json"))},
     }
+    summary = _relative(summary, str(run_dir.resolve()))
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     shutil.copy(run_dir / "timings.tsv", dest / "timings.tsv")
@@ -55,7 +68,7 @@ def main(argv: list[str]) -> int:
         if target.exists():
             shutil.rmtree(target)
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.html"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.html", "aoa.json", "report.json"))
     print(f"wrote {dest / 'summary.json'} ({len(summary['checkpoints'])} checkpoints) and the reports under {dest}")
     return 0
 

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from classit_tasks.report import metrics as M
 from classit_tasks.report import stats
 from classit_tasks.report.errors import ReportInputError
 from classit_tasks.report.load import Run, TaskItems
