@@ -145,7 +145,7 @@ done
 step sweep "sweep: every checkpoint of base, merged, sequential" \
   classit-eval sweep "$OUT/base" "$OUT/merged" "$OUT/sequential" \
     --tasks classit_zero_shot_fast,classit_aoa --data_dir "$EVAL_DATA" --device "$DEVICE" --batch_size "$BATCH" \
-    --iters "$ITERS" --output_path "$OUT/sweep" "${EVAL_LIMIT[@]}"
+    --item_resamples "$ITERS" --output_path "$OUT/sweep" "${EVAL_LIMIT[@]}"
 step aoa "AoA over the sweep" classit-eval aoa "$OUT/sweep" --data_dir "$EVAL_DATA" --output_path "$OUT/sweep/aoa"
 
 # The final model of each run: its zero-shot results are the sweep's (linked, not re-evaluated).
@@ -192,13 +192,13 @@ done
 # ---- 9. report and paired comparisons ----------------------------------------------------------------------------
 report() {
   classit-eval report "$OUT/results/base" "$OUT/results/merged" "$OUT/results/sequential" \
-    --label base --label merged --label sequential --output_path "$OUT/report" --iters "$ITERS" \
+    --label base --label merged --label sequential --output_path "$OUT/report" --item_resamples "$ITERS" \
     --title "classit reference run (CPU): base vs merged vs sequential"
   local pair
   for pair in base:merged base:sequential merged:sequential; do
     # exit 1 = a significant drop: a finding to report here, not a failure of the run
     classit-eval compare --baseline "$OUT/results/${pair%%:*}" --candidate "$OUT/results/${pair##*:}" \
-      --iters "$ITERS" --output_path "$OUT/report/compare_${pair%%:*}_to_${pair##*:}.json" || [ $? -eq 1 ]
+      --item_resamples "$ITERS" --output_path "$OUT/report/compare_${pair%%:*}_to_${pair##*:}.json" || [ $? -eq 1 ]
   done
 }
 step report "report and comparisons" report
