@@ -98,7 +98,7 @@ TRAIN_SET=()
 [ -n "$TRAIN_RECORDS" ] && TRAIN_SET+=(--max_records "$TRAIN_RECORDS")
 [ -n "$MILESTONES" ] && TRAIN_SET+=(--set "checkpoints.scale=$MILESTONES")
 step "train: tokenizer + base + merged + sequential" \
-  classit-train demo --data "$DATA_ROOT" --output_path "$OUT/train" "${TRAIN_SET[@]}"
+  classit-train demo --data_dir "$DATA_ROOT" --output_path "$OUT/train" "${TRAIN_SET[@]}"
 
 declare -A CKPT=(
   [base]="$OUT/train/tiny-pretrain/final"

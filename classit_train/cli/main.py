@@ -6,7 +6,7 @@
     classit-train data map runs/tiny-merged                  (data map from recorded training dynamics)
     classit-train data audit configs/tiny_merged.yaml --data_dir eval_data   (decontamination audit)
     classit-train train configs/tiny_merged.yaml --set training.max_steps=50
-    classit-train demo --data ../shared/data --output_path demo_out
+    classit-train demo --data_dir ../shared/data --output_path demo_out
     classit-train configs list|show NAME|copy NAME [DEST]
 
 Errors in configs or inputs are reported as one line, ``classit-train: error: <field or file:line>: <what>``.
@@ -87,13 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     add_configs_parser(sub)
 
     demo = sub.add_parser("demo", help="corpora -> tokenizer -> tiny base -> merged and sequential checkpoints")
-    demo.add_argument("--data", default=os.environ.get("CLASSIT_SHARED_DATA"), help="the data folder (holds corpora/)")
+    demo.add_argument("--data_dir", default=os.environ.get("CLASSIT_SHARED_DATA"),
+                      help="the data folder (holds corpora/; default $CLASSIT_SHARED_DATA)")
     demo.add_argument("--output_path", required=True,
                       help="folder for the tiny base and the two instruction-tuned runs")
     demo.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for all three configs")
     demo.add_argument("--max_records", type=int, default=None, help="cap every source at this many records (a quick run)")
     rename(demo, "--output_path", "--output-dir")
     rename(demo, "--max_records", "--max-records")
+    rename(demo, "--data_dir", "--data")
     return parser
 
 
@@ -236,9 +238,9 @@ def cmd_demo(args) -> int:
     from ..errors import ConfigError
     from ..training.trainer import run_curriculum
 
-    if not args.data:
-        raise ConfigError("--data", "give the data folder (the one holding corpora/) or set CLASSIT_SHARED_DATA")
-    os.environ["CLASSIT_SHARED_DATA"] = str(Path(args.data).resolve())
+    if not args.data_dir:
+        raise ConfigError("--data_dir", "give the data folder (the one holding corpora/) or set CLASSIT_SHARED_DATA")
+    os.environ["CLASSIT_SHARED_DATA"] = str(Path(args.data_dir).resolve())
     out = Path(args.output_path)
     base = out / "tiny-pretrain"
     for name in DEMO_CONFIGS:

@@ -48,7 +48,7 @@ def test_demo_corpora_to_tokenizer_to_base_to_merged_and_sequential(tmp_path, ca
     from classit_train.checkpoints.state import read_state
     from train_helpers import SHARED
 
-    assert main(["demo", "--data", str(SHARED), "--output_path", str(tmp_path), "--max_records", "60",
+    assert main(["demo", "--data_dir", str(SHARED), "--output_path", str(tmp_path), "--max_records", "60",
                  "--set", "training.max_steps=2", "--set", "training.disable_tqdm=true",
                  "--set", "checkpoints={schedule: babylm, scale: 0.001}"]) == 0  # milestones every 1K words
     base = read_state(tmp_path / "tiny-pretrain" / "final")

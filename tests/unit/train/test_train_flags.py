@@ -20,6 +20,7 @@ CASES = [
     (["train", "cfg.yaml"], "--stage_order", "--stage-order", "b,a"),
     (["demo"], "--output_path", "--output-dir", "demo_out"),
     (["demo", "--output_path", "demo_out"], "--max_records", "--max-records", "60"),
+    (["demo", "--output_path", "demo_out"], "--data_dir", "--data", "corpora_folder"),
 ]
 REQUIRED = {("tokenizer", "--output_path"), ("data", "--output_path"), ("demo", "--output_path")}
 
