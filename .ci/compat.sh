@@ -46,7 +46,7 @@ python -m pytest -q -p no:cacheprovider tests
 # A short training (tokenizer -> tiny base -> merged/sequential) and a short evaluation, installed commands only.
 DATA=$(cd "${CLASSIT_DEMO_DATA:-$REPO/../shared/data}" && pwd)
 WORK=$(mktemp -d)
-(cd "$WORK" && classit-train demo --data "$DATA" --output_path train --max_records 100 \
+(cd "$WORK" && classit-train demo --data_dir "$DATA" --output_path train --max_records 100 \
    --set training.max_steps=8 --set training.disable_tqdm=true)
 (cd "$WORK" && classit-eval --model_args pretrained=train/tiny-merged/final --tasks classit_blimp_supplement_fast \
    --data_dir "$DATA/babylm_eval_2025" --device cpu --limit 20 --output_path eval)
