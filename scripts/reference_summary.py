@@ -8,7 +8,7 @@ a checkpoint.
 summary.json holds, per checkpoint of the sweep (words seen, branch, stage) and per final model, each task's score
 under lm-eval's task name and metric key ("acc,none", ...) with its 95 % bootstrap CI over items, in the display
 scale of classit's reports (accuracy x100, Spearman rho x100, reading 100 x dR2/(1-R2)); fine-tuning scores are
-the mean over seeds with the seeds' CI. The paired comparisons are copied as written by `classit-eval compare`.
+the mean over seeds, with a CI over items of the seed-averaged predictions. The paired comparisons are copied as written by `classit-eval compare`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     finals = json.loads((run_dir / "report" / "report.json").read_text())
     summary = {
         "scale": "display scale of classit reports: accuracy x100, Spearman rho x100, reading 100*dR2/(1-R2)",
-        "ci": "95% bootstrap over items (fine-tuning: over seeds)",
+        "ci": "95% bootstrap over items (fine-tuning: items scored by their mean over the seeds)",
         "checkpoints": [{"checkpoint": r["label"], **{k: v for k, v in r["position"].items() if v is not None},
                          **({"sweep": r["sweep"]} if "sweep" in r else {}), "tasks": _rows(r)}
                         for r in sweep["runs"]],
