@@ -176,17 +176,18 @@ EOF
 }
 
 # ---- 6-8. fine-tuning --------------------------------------------------------------------------------------------
+finetune_tasks() {  # finetune_tasks RUN TASKS EPOCHS: one classit-eval finetune call, results beside the zero-shot ones
+  classit-eval finetune --model_args "pretrained=$OUT/$1/final" --tasks "$2" --seeds "$FT_SEEDS" \
+    --data_dir "$EVAL_DATA" --device "$DEVICE" --num_epochs "$3" "${FT_LR[@]}" "${FT_LIMIT[@]}" \
+    --output_path "$OUT/results/$1/finetune_${2//,/_}.json"
+}
+finetune_model() {  # finetune_model RUN: RTE and MRPC, then WSC (its own epoch count)
+  finetune_tasks "$1" rte,mrpc "$FT_EPOCHS" && finetune_tasks "$1" wsc "$WSC_EPOCHS"
+}
 for run in base merged sequential; do
   link_final_results "$run"
-  ft() {
-    classit-eval finetune --model_args "pretrained=$OUT/$run/final" --tasks rte,mrpc --seeds "$FT_SEEDS" \
-      --data_dir "$EVAL_DATA" --device "$DEVICE" --num_epochs "$FT_EPOCHS" "${FT_LR[@]}" "${FT_LIMIT[@]}" \
-      --output_path "$OUT/results/$run/finetune_rte_mrpc.json" &&
-    classit-eval finetune --model_args "pretrained=$OUT/$run/final" --tasks wsc --seeds "$FT_SEEDS" \
-      --data_dir "$EVAL_DATA" --device "$DEVICE" --num_epochs "$WSC_EPOCHS" "${FT_LR[@]}" "${FT_LIMIT[@]}" \
-      --output_path "$OUT/results/$run/finetune_wsc.json"
-  }
-  step "finetune-$run" "fine-tune $run: RTE, MRPC ($FT_EPOCHS epochs), WSC ($WSC_EPOCHS epochs); seeds $FT_SEEDS" ft
+  step "finetune-$run" "fine-tune $run: RTE, MRPC ($FT_EPOCHS epochs), WSC ($WSC_EPOCHS epochs); seeds $FT_SEEDS" \
+    finetune_model "$run"
 done
 
 # ---- 9. report and paired comparisons ----------------------------------------------------------------------------
