@@ -1,13 +1,14 @@
-"""scripts/reference_run.sh on a tiny budget (--smoke --until base): the reference run's first milestone under its
-BabyLM name, and a rerun that resumes instead of repeating work, so the path cannot rot. (The whole smoke path,
-sweep, fine-tuning and report included, takes several minutes; the short demo in .ci/run covers those commands.)
-Its numbers mean nothing."""
+"""scripts/reference_run.sh on a tiny budget (--smoke): the reference run's first milestone under its BabyLM name
+(--until base), then the rest of the path from there (instruction tuning, sweep + AoA, fine-tuning, report,
+comparisons; about 90 s), a rerun that repeats nothing, and scripts/reference_summary.py on the result, so the path
+cannot rot. Its numbers mean nothing."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
 
 from repo_paths import REPO, SHARED_DATA
 
@@ -37,6 +38,31 @@ def test_reference_run_first_milestone_and_resume(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "pre-train the base (milestones chck_1M, chck_2M, ...): done before, skipped" in again.stdout
     assert len((out / "timings.tsv").read_text().splitlines()) == 2
+
+    rest = _run(out)  # carries on after --until: the base is not trained again
+    assert rest.returncode == 0, rest.stdout[-3000:] + rest.stderr[-3000:]
+    assert rest.stdout.count("done before, skipped") == 1
+    for run in ("base", "merged", "sequential"):  # one folder per model: zero-shot (from the sweep) + fine-tuning
+        names = sorted(p.name for p in (out / "results" / run).glob("*.json"))
+        assert [n for n in names if n.startswith("results_")] and [n for n in names if n.startswith("finetune_rte_mrpc_")]
+        assert [n for n in names if n.startswith("finetune_wsc_")], names
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert [r["label"] for r in report["runs"]] == ["base", "merged", "sequential"]
+    for pair in ("base_to_merged", "base_to_sequential", "merged_to_sequential"):
+        assert (out / "report" / f"compare_{pair}.json").is_file()
+    assert len((out / "timings.tsv").read_text().splitlines()) == 1 + 9
+
+    final = _run(out, timeout=120)
+    assert final.returncode == 0 and final.stdout.count("done before, skipped") == 9, final.stderr[-3000:]
+
+    dest = tmp_path / "committed"
+    summary = subprocess.run([sys.executable, "scripts/reference_summary.py", str(out), str(dest)], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+    assert summary.returncode == 0, summary.stderr[-3000:]
+    data = json.loads((dest / "summary.json").read_text())
+    assert set(data["final_models"]) == {"base", "merged", "sequential"}
+    assert "acc,none" in data["final_models"]["base"]["classit_blimp_fast"]
+    assert str(out.resolve()) not in (dest / "summary.json").read_text()  # no machine's folders in what is committed
 
 
 def test_reference_run_rejects_an_unknown_step(tmp_path):
